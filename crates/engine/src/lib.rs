@@ -1,0 +1,25 @@
+//! The simulation engine of pollstream: one server and N clients on a discrete clock, for polling, long
+//! polling and streaming. See `docs/model.md` for what is modelled and `../shared/MODEL.md` for the
+//! specification this implements.
+//!
+//! ```
+//! use pollstream_engine::{Params, SimTime, Strategy, World};
+//! let mut world = World::new(&Params::default(), Strategy::Polling);
+//! world.run_until(SimTime::from_secs(5));
+//! let totals = world.totals();
+//! assert!(totals.requests > 0);
+//! ```
+
+pub mod format;
+pub mod metrics;
+pub mod params;
+pub mod time;
+pub mod world;
+
+pub use metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
+pub use params::{
+    MessagePattern, ParamError, ParamKey, ParamProblem, Params, Range, RawParams, ReconnectPolicy,
+    Strategy,
+};
+pub use time::{SimDuration, SimTime};
+pub use world::{Advance, ClientState, Flight, FlightKind, Gauges, World};
