@@ -11,7 +11,11 @@
 /// ```
 pub fn significant(value: f64, digits: u32) -> String {
     if !value.is_finite() {
-        return if value.is_nan() { "–".into() } else { "∞".into() };
+        return if value.is_nan() {
+            "–".into()
+        } else {
+            "∞".into()
+        };
     }
     if value == 0.0 {
         return "0".into();

@@ -11,8 +11,12 @@
 //! ```
 
 pub mod format;
+mod messages;
 pub mod metrics;
 pub mod params;
+mod queue;
+mod rng;
+pub mod theory;
 pub mod time;
 pub mod world;
 
@@ -21,5 +25,6 @@ pub use params::{
     MessagePattern, ParamError, ParamKey, ParamProblem, Params, Range, RawParams, ReconnectPolicy,
     Strategy,
 };
+pub use theory::Prediction;
 pub use time::{SimDuration, SimTime};
-pub use world::{Advance, ClientState, Flight, FlightKind, Gauges, World};
+pub use world::{Advance, Audit, ClientState, Flight, FlightKind, Gauges, World};

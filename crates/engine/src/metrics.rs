@@ -38,7 +38,13 @@ pub struct LatencyHistogram {
 
 impl Default for LatencyHistogram {
     fn default() -> Self {
-        LatencyHistogram { counts: vec![0; N_BUCKETS], count: 0, sum: 0, min: u64::MAX, max: 0 }
+        LatencyHistogram {
+            counts: vec![0; N_BUCKETS],
+            count: 0,
+            sum: 0,
+            min: u64::MAX,
+            max: 0,
+        }
     }
 }
 
@@ -102,7 +108,10 @@ impl LatencyHistogram {
         if self.count > 0 {
             self.counts.iter_mut().for_each(|c| *c = 0);
         }
-        *self = LatencyHistogram { counts: std::mem::take(&mut self.counts), ..Default::default() };
+        *self = LatencyHistogram {
+            counts: std::mem::take(&mut self.counts),
+            ..Default::default()
+        };
     }
 
     /// How many latencies were recorded.
@@ -358,9 +367,15 @@ mod tests {
         let mut value = 1u64;
         while value < 3_600_000_000 {
             let (low, width) = bucket_bounds(bucket_of(value));
-            assert!(low <= value && value < low + width, "{value} not in [{low}, {low}+{width})");
+            assert!(
+                low <= value && value < low + width,
+                "{value} not in [{low}, {low}+{width})"
+            );
             let mid = (low + width / 2) as f64;
-            assert!((mid - value as f64).abs() / value as f64 <= 0.01, "{value}: mid {mid}");
+            assert!(
+                (mid - value as f64).abs() / value as f64 <= 0.01,
+                "{value}: mid {mid}"
+            );
             value = value * 101 / 100 + 1;
         }
     }
@@ -372,8 +387,15 @@ mod tests {
         h.record(1_000_000);
         let near = |got: u64, want: f64| (got as f64 - want).abs() / want <= 0.01;
         assert!(near(h.percentile(0.5), 50_000.0), "{}", h.percentile(0.5));
-        assert!(near(h.percentile(0.99), 50_000.0), "rank 99 of 100 is still 50 ms");
-        assert_eq!(h.percentile(0.999), 1_000_000, "clamped to the exact maximum");
+        assert!(
+            near(h.percentile(0.99), 50_000.0),
+            "rank 99 of 100 is still 50 ms"
+        );
+        assert_eq!(
+            h.percentile(0.999),
+            1_000_000,
+            "clamped to the exact maximum"
+        );
         assert_eq!(h.min(), 50_000);
         assert_eq!(h.max(), 1_000_000);
         assert!((h.mean() - 59_500.0).abs() < 1e-9);

@@ -24,7 +24,11 @@ pub enum Strategy {
 
 impl Strategy {
     /// Every strategy, in the order the app and the runner show them.
-    pub const ALL: [Strategy; 3] = [Strategy::Polling, Strategy::LongPolling, Strategy::Streaming];
+    pub const ALL: [Strategy; 3] = [
+        Strategy::Polling,
+        Strategy::LongPolling,
+        Strategy::Streaming,
+    ];
 
     /// The name used in flags, URLs and JSON: `polling`, `long-polling`, `streaming`.
     pub fn name(self) -> &'static str {
@@ -268,22 +272,30 @@ impl ParamKey {
             ParamKey::Interval => "polling period T",
             ParamKey::Jitter => "each poll period is T*(1+u), u uniform in +-jitter/2",
             ParamKey::SyncStart => "all clients start at t = 0 instead of a random phase in [0, T)",
-            ParamKey::Pattern => "per-client: a Poisson stream per client; broadcast: one stream to all",
-            ParamKey::Rate => {
-                "messages per second: per client (per-client) or in all (broadcast)"
+            ParamKey::Pattern => {
+                "per-client: a Poisson stream per client; broadcast: one stream to all"
             }
+            ParamKey::Rate => "messages per second: per client (per-client) or in all (broadcast)",
             ParamKey::Latency => "one-way network delay d between client and server",
             ParamKey::Workers => "requests the server processes at once",
-            ParamKey::Service => "worker time for one HTTP request (poll, long-poll answer, connect)",
-            ParamKey::PushService => "worker time to write one message or heartbeat to a connection",
-            ParamKey::QueueLimit => "requests waiting for a worker; one more is rejected with a 503",
+            ParamKey::Service => {
+                "worker time for one HTTP request (poll, long-poll answer, connect)"
+            }
+            ParamKey::PushService => {
+                "worker time to write one message or heartbeat to a connection"
+            }
+            ParamKey::QueueLimit => {
+                "requests waiting for a worker; one more is rejected with a 503"
+            }
             ParamKey::HoldTimeout => "a held long-poll request is answered empty after this",
             ParamKey::Heartbeat => "keep-alive frame on each streaming connection; 0 = none",
             ParamKey::HeaderBytes => "HTTP overhead of one request/response pair",
             ParamKey::FrameBytes => "bytes added to each pushed message or heartbeat",
             ParamKey::MessageBytes => "payload bytes of one message",
             ParamKey::ConnMemory => "server memory held by an open connection or held request",
-            ParamKey::Reconnect => "fixed: 3 s for everyone; backoff: uniform in [0, min(30 s, 2^k s)]",
+            ParamKey::Reconnect => {
+                "fixed: 3 s for everyone; backoff: uniform in [0, min(30 s, 2^k s)]"
+            }
             ParamKey::Downtime => "how long a restarted server refuses requests",
             ParamKey::Seed => "the one source of randomness",
         }
@@ -293,7 +305,10 @@ impl ParamKey {
     pub fn range(self) -> Range {
         const MIB: u64 = 1024 * 1024;
         match self {
-            ParamKey::Clients => Range::Count { min: 1, max: 10_000_000 },
+            ParamKey::Clients => Range::Count {
+                min: 1,
+                max: 10_000_000,
+            },
             ParamKey::Interval => Range::Duration {
                 min: SimDuration::from_millis(10),
                 max: SimDuration::from_secs(600),
@@ -301,12 +316,18 @@ impl ParamKey {
             ParamKey::Jitter => Range::Real { min: 0.0, max: 1.0 },
             ParamKey::SyncStart => Range::Switch,
             ParamKey::Pattern => Range::Choice(&["per-client", "broadcast"]),
-            ParamKey::Rate => Range::Real { min: 0.0, max: 100.0 },
+            ParamKey::Rate => Range::Real {
+                min: 0.0,
+                max: 100.0,
+            },
             ParamKey::Latency => Range::Duration {
                 min: SimDuration::ZERO,
                 max: SimDuration::from_secs(2),
             },
-            ParamKey::Workers => Range::Count { min: 1, max: 100_000 },
+            ParamKey::Workers => Range::Count {
+                min: 1,
+                max: 100_000,
+            },
             ParamKey::Service => Range::Duration {
                 min: SimDuration::from_micros(10),
                 max: SimDuration::from_secs(1),
@@ -315,7 +336,10 @@ impl ParamKey {
                 min: SimDuration::from_micros(1),
                 max: SimDuration::from_millis(100),
             },
-            ParamKey::QueueLimit => Range::Count { min: 0, max: 10_000_000 },
+            ParamKey::QueueLimit => Range::Count {
+                min: 0,
+                max: 10_000_000,
+            },
             ParamKey::HoldTimeout => Range::Duration {
                 min: SimDuration::from_secs(1),
                 max: SimDuration::from_secs(120),
@@ -324,7 +348,10 @@ impl ParamKey {
                 min: SimDuration::ZERO,
                 max: SimDuration::from_secs(120),
             },
-            ParamKey::HeaderBytes => Range::Bytes { min: 0, max: 16 * 1024 },
+            ParamKey::HeaderBytes => Range::Bytes {
+                min: 0,
+                max: 16 * 1024,
+            },
             ParamKey::FrameBytes => Range::Bytes { min: 0, max: 64 },
             ParamKey::MessageBytes => Range::Bytes { min: 0, max: MIB },
             ParamKey::ConnMemory => Range::Bytes { min: 0, max: MIB },
@@ -371,10 +398,18 @@ impl fmt::Display for ParamError {
         let range = self.key.range();
         match &self.problem {
             ParamProblem::OutOfRange => {
-                write!(f, "{key}: {} is out of range (allowed: {range})", self.value)
+                write!(
+                    f,
+                    "{key}: {} is out of range (allowed: {range})",
+                    self.value
+                )
             }
             ParamProblem::Malformed(why) => {
-                write!(f, "{key}: '{}' is not valid: {why} (allowed: {range})", self.value)
+                write!(
+                    f,
+                    "{key}: '{}' is not valid: {why} (allowed: {range})",
+                    self.value
+                )
             }
         }
     }
@@ -484,7 +519,8 @@ impl RawParams {
         };
         match key.range() {
             Range::Count { min, max } | Range::Bytes { min, max } => {
-                let value = parse_count(text).ok_or_else(|| malformed("expected a whole number"))?;
+                let value =
+                    parse_count(text).ok_or_else(|| malformed("expected a whole number"))?;
                 if !(min..=max).contains(&value) {
                     return Err(out_of_range());
                 }
@@ -620,7 +656,11 @@ impl RawParams {
         if in_range {
             Ok(())
         } else {
-            Err(ParamError { key, value: self.get(key), problem: ParamProblem::OutOfRange })
+            Err(ParamError {
+                key,
+                value: self.get(key),
+                problem: ParamProblem::OutOfRange,
+            })
         }
     }
 }
@@ -647,19 +687,13 @@ fn parse_count(text: &str) -> Option<u64> {
 /// let params = Params::try_from(raw).unwrap();
 /// assert_eq!(params.n_clients, 5_000);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Params(RawParams);
 
 impl Params {
     /// The unchecked values, to edit and convert again.
     pub fn to_raw(&self) -> RawParams {
         self.0.clone()
-    }
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Params(RawParams::default())
     }
 }
 
@@ -693,8 +727,12 @@ mod tests {
     fn every_value_round_trips_through_text() {
         let raw = RawParams::default();
         for key in ParamKey::ALL {
-            let mut copy = RawParams { seed: 99, ..RawParams::default() };
-            copy.set(key, &raw.get(key)).unwrap_or_else(|e| panic!("{e}"));
+            let mut copy = RawParams {
+                seed: 99,
+                ..RawParams::default()
+            };
+            copy.set(key, &raw.get(key))
+                .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(copy.get(key), raw.get(key), "{key:?}");
         }
     }
@@ -703,11 +741,20 @@ mod tests {
     fn out_of_range_values_name_the_parameter_and_the_range() {
         let mut raw = RawParams::default();
         let err = raw.set(ParamKey::Interval, "5ms").unwrap_err();
-        assert_eq!(err.to_string(), "interval: 5ms is out of range (allowed: 10ms to 10m)");
+        assert_eq!(
+            err.to_string(),
+            "interval: 5ms is out of range (allowed: 10ms to 10m)"
+        );
         let err = raw.set(ParamKey::Jitter, "1.5").unwrap_err();
-        assert_eq!(err.to_string(), "jitter: 1.5 is out of range (allowed: 0 to 1)");
+        assert_eq!(
+            err.to_string(),
+            "jitter: 1.5 is out of range (allowed: 0 to 1)"
+        );
         let err = raw.set(ParamKey::Workers, "many").unwrap_err();
-        assert!(err.to_string().starts_with("workers: 'many' is not valid"), "{err}");
+        assert!(
+            err.to_string().starts_with("workers: 'many' is not valid"),
+            "{err}"
+        );
         let err = raw.set(ParamKey::Rate, "NaN").unwrap_err();
         assert_eq!(err.problem, ParamProblem::OutOfRange);
         assert_eq!(raw, RawParams::default(), "a failed set changes nothing");
@@ -715,16 +762,29 @@ mod tests {
 
     #[test]
     fn try_from_rejects_each_field_out_of_range() {
-        let cases: Vec<(ParamKey, Box<dyn Fn(&mut RawParams)>)> = vec![
+        type Spoil = Box<dyn Fn(&mut RawParams)>;
+        let cases: Vec<(ParamKey, Spoil)> = vec![
             (ParamKey::Clients, Box::new(|r| r.n_clients = 0)),
             (ParamKey::Clients, Box::new(|r| r.n_clients = 10_000_001)),
-            (ParamKey::Interval, Box::new(|r| r.poll_interval = SimDuration::from_secs(601))),
+            (
+                ParamKey::Interval,
+                Box::new(|r| r.poll_interval = SimDuration::from_secs(601)),
+            ),
             (ParamKey::Jitter, Box::new(|r| r.jitter = f64::INFINITY)),
             (ParamKey::Rate, Box::new(|r| r.message_rate = -0.1)),
             (ParamKey::Workers, Box::new(|r| r.n_workers = 0)),
-            (ParamKey::Service, Box::new(|r| r.service = SimDuration::from_micros(9))),
-            (ParamKey::HoldTimeout, Box::new(|r| r.hold_timeout = SimDuration::ZERO)),
-            (ParamKey::MessageBytes, Box::new(|r| r.message_bytes = 2 << 20)),
+            (
+                ParamKey::Service,
+                Box::new(|r| r.service = SimDuration::from_micros(9)),
+            ),
+            (
+                ParamKey::HoldTimeout,
+                Box::new(|r| r.hold_timeout = SimDuration::ZERO),
+            ),
+            (
+                ParamKey::MessageBytes,
+                Box::new(|r| r.message_bytes = 2 << 20),
+            ),
         ];
         for (key, spoil) in cases {
             let mut raw = RawParams::default();

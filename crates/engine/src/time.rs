@@ -80,7 +80,11 @@ impl SimDuration {
             "s" => 1e6,
             "m" | "min" => 60e6,
             "h" => 3600e6,
-            other => return Err(format!("'{other}' is not a time unit (use us, ms, s, m or h)")),
+            other => {
+                return Err(format!(
+                    "'{other}' is not a time unit (use us, ms, s, m or h)"
+                ))
+            }
         };
         let micros = value * micros_per_unit;
         if !micros.is_finite() || micros > 1e15 {
@@ -189,7 +193,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed_durations() {
-        for bad in ["", "5", "ms", "1x", "-1s", "1..2s", "1e3s", "99999999999999h"] {
+        for bad in [
+            "",
+            "5",
+            "ms",
+            "1x",
+            "-1s",
+            "1..2s",
+            "1e3s",
+            "99999999999999h",
+        ] {
             assert!(SimDuration::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

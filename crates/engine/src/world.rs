@@ -1,7 +1,39 @@
-//! TEMPORARY API STUB: replaced by the real engine shortly. Signatures are final.
-use crate::metrics::{LatencyHistogram, SecondStats, Totals};
-use crate::params::{Params, Strategy};
+//! A world: one server, N clients and one strategy, advanced on a discrete clock.
+//!
+//! # How the engine works
+//!
+//! Events live in a few queues, one per kind (client sends, arrivals at the server, jobs in service,
+//! arrivals at clients, hold timeouts, heartbeats), each ordered by (time, sequence number). The next event
+//! is the smallest head; a scheduled restart comes first at its instant. Each queue is a FIFO with a heap
+//! beside it for the rare entry scheduled out of order (see `queue.rs`), so the common case costs O(1).
+//!
+//! The server is c workers over one FIFO queue. Jobs in service sit in two queues, one for requests and
+//! one for pushes and heartbeats: within each, service time is the same for every job, so finish order
+//! is start order and both stay FIFOs.
+//!
+//! Per-client messages come from one Poisson stream of rate N·λ whose every message goes to a uniformly
+//! chosen client: the superposition of N independent Poisson streams of rate λ, so each client's stream
+//! is the Poisson stream MODEL.md asks for, while the engine keeps one timer instead of N. Messages that
+//! fall on the same microsecond are created in client order.
+//!
+//! # Same-instant order
+//!
+//! At one instant: a restart first; then every other event in the order it was scheduled (its sequence
+//! number). Parameter changes and restarts requested through the API apply at [`World::now`], before any
+//! event at that instant.
+
+use crate::messages::{BroadcastLog, Chain, Slab};
+use crate::metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
+use crate::params::{MessagePattern, Params, ReconnectPolicy, Strategy};
+use crate::params::{BACKOFF_BASE, BACKOFF_CAP, FIXED_RECONNECT_DELAY};
+use crate::queue::{TimeQueue, NO_EVENT};
+use crate::rng::{self, Stream};
 use crate::time::{SimDuration, SimTime};
+use std::collections::VecDeque;
+
+const SECOND_US: u64 = 1_000_000;
+/// How many flights of traced clients are remembered for the animated view.
+const MAX_FLIGHTS: usize = 4096;
 
 /// How far a call to [`World::advance`] got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,24 +47,36 @@ pub struct Advance {
 /// The state of the server at the current instant.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Gauges {
+    /// Work waiting for a worker: requests, pushes and heartbeats.
     pub queue_len: u64,
+    /// Workers busy now.
     pub busy_workers: u64,
+    /// Streaming connections open plus long-poll requests held.
     pub open_connections: u64,
+    /// Long-poll requests held (included in `open_connections`).
     pub held_requests: u64,
+    /// `open_connections` × memory per connection.
     pub connection_memory_bytes: u64,
+    /// Messages created and not yet delivered.
     pub messages_pending: u64,
+    /// Whether the server is down after a restart.
     pub server_down: bool,
 }
 
 /// Something crossing the network, for the animated view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Flight {
+    /// Which client sent or receives it.
     pub client: u32,
+    /// What it is.
     pub kind: FlightKind,
+    /// When it left.
     pub depart: SimTime,
+    /// When it arrives.
     pub arrive: SimTime,
 }
 
+/// What a [`Flight`] carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlightKind {
     /// A poll, long-poll or connect on its way to the server.
@@ -49,9 +93,81 @@ pub enum FlightKind {
     Heartbeat,
 }
 
-/// What one client is doing, for the animated view.
+/// What one client is doing, as the server sees it, for the animated view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClientState {
+    /// Between requests (every poller, as its schedule does not depend on answers).
+    Idle,
+    /// A long-poll or connect is on its way, queued or in service, or its answer is on its way back.
+    Waiting,
+    /// The server holds this client's long-poll request.
+    Held,
+    /// This client's streaming connection is open.
+    Connected,
+    /// Waiting out a reconnect delay or a retry after a 503.
+    Reconnecting,
+    /// Not one of the current N clients.
+    Gone,
+}
+
+/// Counts that every world keeps, for the running second and for the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Counters {
+    requests_sent: u64,
+    requests: u64,
+    requests_answered: u64,
+    answered: u64,
+    empty: u64,
+    rejected: u64,
+    refused: u64,
+    dropped: u64,
+    requests_abandoned: u64,
+    pushes: u64,
+    heartbeats: u64,
+    bytes_in: u64,
+    bytes_out: u64,
+    created: u64,
+    created_distinct: u64,
+    delivered: u64,
+    abandoned: u64,
+    busy_us: u64,
+    capacity_us: u64,
+}
+
+impl Counters {
+    fn add(&mut self, o: &Counters) {
+        self.requests_sent += o.requests_sent;
+        self.requests += o.requests;
+        self.requests_answered += o.requests_answered;
+        self.answered += o.answered;
+        self.empty += o.empty;
+        self.rejected += o.rejected;
+        self.refused += o.refused;
+        self.dropped += o.dropped;
+        self.requests_abandoned += o.requests_abandoned;
+        self.pushes += o.pushes;
+        self.heartbeats += o.heartbeats;
+        self.bytes_in += o.bytes_in;
+        self.bytes_out += o.bytes_out;
+        self.created += o.created;
+        self.created_distinct += o.created_distinct;
+        self.delivered += o.delivered;
+        self.abandoned += o.abandoned;
+        self.busy_us += o.busy_us;
+        self.capacity_us += o.capacity_us;
+    }
+}
+
+/// A client as the events that concern it name it: its index and which incarnation of that index
+/// (the count goes up each time the client leaves, so events of a client that left are recognised).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ClientRef {
+    id: u32,
+    gen: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
     Idle,
     Waiting,
     Held,
@@ -60,35 +176,1383 @@ pub enum ClientState {
     Gone,
 }
 
+/// Everything the engine keeps per client: 28 bytes.
+#[derive(Clone, Copy, Debug)]
+struct Client {
+    /// Per-client messages waiting at the server (or, for a streamer, its backlog).
+    pending: Chain,
+    /// Broadcast: the first message of the log not yet handed to a response or push.
+    cursor: u32,
+    gen: u32,
+    /// Changes whenever a hold or a connection starts or ends, so that its timers can tell they are stale.
+    token: u32,
+    phase: Phase,
+    /// Failed connection attempts since the last success, for backoff.
+    attempts: u8,
+}
+
+/// Work for a worker.
+#[derive(Clone, Copy, Debug)]
+enum Work {
+    /// A poll, long-poll or connect, as the world's strategy says.
+    Request,
+    /// One per-client message (its slab slot) to write to an open connection.
+    PushMessage(u32),
+    /// One broadcast message (its log index) to write to an open connection.
+    PushBroadcast(u32),
+    Heartbeat,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    client: ClientRef,
+    work: Work,
+}
+
+/// Something arriving at a client.
+#[derive(Clone, Copy, Debug)]
+enum Delivery {
+    /// A poll or long-poll response with its messages: a per-client chain and a broadcast range.
+    Response {
+        client: ClientRef,
+        chain: Chain,
+        from: u32,
+        to: u32,
+    },
+    /// One pushed message, created at `created`.
+    Push { client: ClientRef, created: u64 },
+    /// A 503.
+    Rejected { client: ClientRef },
+    /// A refused connection: the server was down.
+    Refused { client: ClientRef },
+    /// The server dropped this client's connection or request in a restart.
+    Dropped { client: ClientRef },
+}
+
+/// A timer that belongs to one hold or one connection (`token`).
+#[derive(Clone, Copy, Debug)]
+struct Timer {
+    client: ClientRef,
+    token: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Restart,
+    Message,
+    Send,
+    Arrival,
+    FinishRequest,
+    FinishPush,
+    Delivery,
+    HoldTimeout,
+    Heartbeat,
+}
+
+/// The consistency of a world's books, for tests: what the counters say against what the queues hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Audit {
+    pub requests_sent: u64,
+    pub requests_answered: u64,
+    pub rejected: u64,
+    pub dropped_by_restart: u64,
+    pub requests_abandoned: u64,
+    pub requests_on_network: u64,
+    pub requests_queued: u64,
+    pub requests_in_service: u64,
+    pub requests_held: u64,
+    pub messages_created: u64,
+    pub messages_delivered: u64,
+    pub messages_abandoned: u64,
+    /// Undelivered messages found by walking every list, queue and flight.
+    pub messages_found: u64,
+}
+
+impl Audit {
+    /// Checks MODEL.md's conservation laws, saying which one fails.
+    pub fn check(&self) -> Result<(), String> {
+        let accounted = self.requests_answered
+            + self.rejected
+            + self.dropped_by_restart
+            + self.requests_abandoned
+            + self.requests_on_network
+            + self.requests_queued
+            + self.requests_in_service
+            + self.requests_held;
+        if self.requests_sent != accounted {
+            return Err(format!(
+                "requests sent {} != answered + rejected + dropped + abandoned + in flight {accounted}: {self:?}",
+                self.requests_sent
+            ));
+        }
+        let pending = self.messages_created - self.messages_delivered - self.messages_abandoned;
+        if pending != self.messages_found {
+            return Err(format!(
+                "messages pending by the counters {pending} != found in the world {}: {self:?}",
+                self.messages_found
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One server, N clients and one strategy.
+///
+/// ```
+/// use pollstream_engine::{Params, SimTime, Strategy, World};
+/// let mut world = World::new(&Params::default(), Strategy::Streaming);
+/// // Advance in small slices under an event budget, as the browser does each frame.
+/// while !world.advance(SimTime::from_secs(10), 1_000).reached {}
+/// assert_eq!(world.now(), SimTime::from_secs(10));
+/// assert_eq!(world.gauges().open_connections, 1_000);
+/// ```
 pub struct World {
     params: Params,
     strategy: Strategy,
-    now: SimTime,
+    now: u64,
+    next_seq: u64,
+    events: u64,
+
+    message_rng: Stream,
+    phase_rng: Stream,
+    jitter_rng: Stream,
+    reconnect_rng: Stream,
+
+    clients: Vec<Client>,
+    n_active: u32,
+
+    restarts: VecDeque<u64>,
+    next_message: (u64, u64),
+    sends: TimeQueue<ClientRef>,
+    arrivals: TimeQueue<ClientRef>,
+    in_service_requests: TimeQueue<Job>,
+    in_service_pushes: TimeQueue<Job>,
+    waiting: VecDeque<Job>,
+    waiting_requests: u64,
+    deliveries: TimeQueue<Delivery>,
+    hold_timeouts: TimeQueue<Timer>,
+    heartbeats: TimeQueue<Timer>,
+
+    slab: Slab,
+    log: BroadcastLog,
+    batch: Vec<u32>,
+
+    down_until: u64,
+    open_connections: u64,
+    held: u64,
+    max_queue: u64,
+    max_open: u64,
+    restarts_done: u64,
+
+    last_integrated: u64,
+    next_boundary: u64,
+    second: Counters,
+    closed: Counters,
+    second_latency: LatencyHistogram,
+    latency: LatencyHistogram,
     seconds: Vec<SecondStats>,
-    hist: LatencyHistogram,
+    series_limit: Option<usize>,
+
+    traced: u32,
+    flights: VecDeque<Flight>,
 }
 
 impl World {
+    /// A world at t = 0 with `params.n_clients` clients, each about to make its first request at its
+    /// phase.
     pub fn new(params: &Params, strategy: Strategy) -> World {
-        World { params: params.clone(), strategy, now: SimTime::ZERO, seconds: vec![], hist: LatencyHistogram::default() }
+        let seed = params.seed;
+        let mut world = World {
+            params: params.clone(),
+            strategy,
+            now: 0,
+            next_seq: 1,
+            events: 0,
+            message_rng: Stream::new(seed, rng::MESSAGES),
+            phase_rng: Stream::new(seed, rng::PHASES),
+            jitter_rng: Stream::new(seed, rng::JITTER),
+            reconnect_rng: Stream::new(seed, rng::RECONNECT),
+            clients: Vec::new(),
+            n_active: 0,
+            restarts: VecDeque::new(),
+            next_message: NO_EVENT,
+            sends: TimeQueue::default(),
+            arrivals: TimeQueue::default(),
+            in_service_requests: TimeQueue::default(),
+            in_service_pushes: TimeQueue::default(),
+            waiting: VecDeque::new(),
+            waiting_requests: 0,
+            deliveries: TimeQueue::default(),
+            hold_timeouts: TimeQueue::default(),
+            heartbeats: TimeQueue::default(),
+            slab: Slab::new(),
+            log: BroadcastLog::default(),
+            batch: Vec::new(),
+            down_until: 0,
+            open_connections: 0,
+            held: 0,
+            max_queue: 0,
+            max_open: 0,
+            restarts_done: 0,
+            last_integrated: 0,
+            next_boundary: SECOND_US,
+            second: Counters::default(),
+            closed: Counters::default(),
+            second_latency: LatencyHistogram::default(),
+            latency: LatencyHistogram::default(),
+            seconds: Vec::new(),
+            series_limit: None,
+            traced: 0,
+            flights: VecDeque::new(),
+        };
+        world.set_client_count(params.n_clients as u32);
+        world.schedule_next_message();
+        world
     }
-    pub fn strategy(&self) -> Strategy { self.strategy }
-    pub fn params(&self) -> &Params { &self.params }
-    pub fn now(&self) -> SimTime { self.now }
-    pub fn advance(&mut self, until: SimTime, _max_events: u64) -> Advance {
-        while self.now < until { self.now = (self.now + SimDuration::SECOND).min(until); }
-        Advance { reached: true, events: 0 }
+
+    /// The strategy every client of this world uses.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
     }
-    pub fn run_until(&mut self, until: SimTime) { self.advance(until, u64::MAX); }
-    pub fn set_params(&mut self, params: &Params) { self.params = params.clone(); }
-    pub fn restart_server(&mut self) {}
-    pub fn schedule_restart(&mut self, _at: SimTime) {}
-    pub fn seconds(&self) -> &[SecondStats] { &self.seconds }
-    pub fn totals(&self) -> Totals { Totals::default() }
-    pub fn latency_histogram(&self) -> &LatencyHistogram { &self.hist }
-    pub fn gauges(&self) -> Gauges { Gauges::default() }
-    pub fn events_processed(&self) -> u64 { 0 }
-    pub fn set_traced_clients(&mut self, _n: u32) {}
-    pub fn flights(&self) -> Vec<Flight> { vec![] }
-    pub fn client_state(&self, _client: u32) -> ClientState { ClientState::Idle }
+
+    /// The parameters in force now.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The current instant: every event before it has been processed, none at or after it.
+    pub fn now(&self) -> SimTime {
+        SimTime::from_micros(self.now)
+    }
+
+    /// Processes events until `until` or until `max_events` events have been processed, whichever
+    /// comes first. The result is the same however a run is sliced into calls.
+    pub fn advance(&mut self, until: SimTime, max_events: u64) -> Advance {
+        let until = until.as_micros();
+        let mut events = 0;
+        let reached = loop {
+            let (key, source) = self.next_event();
+            if key.0 >= until {
+                if until > self.now {
+                    self.advance_clock(until);
+                }
+                break true;
+            }
+            if events >= max_events {
+                break false;
+            }
+            self.advance_clock(key.0);
+            self.dispatch(source);
+            events += 1;
+        };
+        self.events += events;
+        Advance { reached, events }
+    }
+
+    /// Processes every event before `until`.
+    pub fn run_until(&mut self, until: SimTime) {
+        self.advance(until, u64::MAX);
+    }
+
+    /// Applies new parameters from this instant on, without a reset. See `docs/model.md` for what each
+    /// change means (new clients join at random phases, removed clients close their connections, a new
+    /// interval applies from each client's next request, ...). The seed is fixed when the world is built:
+    /// a different seed here is ignored.
+    pub fn set_params(&mut self, params: &Params) {
+        let old = std::mem::replace(&mut self.params, params.clone());
+        let mut raw = self.params.to_raw();
+        raw.seed = old.seed;
+        // Every value came from a valid `Params`, so this conversion cannot fail; keep the old on error.
+        self.params = Params::try_from(raw).unwrap_or(old.clone());
+
+        if self.params.n_clients != old.n_clients {
+            self.set_client_count(self.params.n_clients as u32);
+        }
+        if self.params.n_clients != old.n_clients
+            || self.params.message_rate != old.message_rate
+            || self.params.pattern != old.pattern
+        {
+            // Poisson streams are memoryless: drawing the next gap afresh at the new rate is exact.
+            self.schedule_next_message();
+        }
+        if self.params.n_workers > old.n_workers {
+            self.start_waiting_jobs();
+        }
+        if old.heartbeat.is_zero() && !self.params.heartbeat.is_zero() {
+            let at = self.now + self.params.heartbeat.as_micros();
+            for id in 0..self.n_active {
+                let client = self.clients[id as usize];
+                if client.phase == Phase::Connected {
+                    let timer = Timer {
+                        client: ClientRef {
+                            id,
+                            gen: client.gen,
+                        },
+                        token: client.token,
+                    };
+                    let seq = self.seq();
+                    self.heartbeats.push(at, seq, timer);
+                }
+            }
+        }
+    }
+
+    /// Restarts the server now, before anything else at this instant.
+    pub fn restart_server(&mut self) {
+        self.schedule_restart(self.now());
+    }
+
+    /// Schedules a server restart at `at` (now, if `at` has passed).
+    pub fn schedule_restart(&mut self, at: SimTime) {
+        let at = at.as_micros().max(self.now);
+        let index = self.restarts.partition_point(|&t| t <= at);
+        self.restarts.insert(index, at);
+    }
+
+    /// One record per completed simulated second (only the last ones if a limit is set).
+    pub fn seconds(&self) -> &[SecondStats] {
+        &self.seconds
+    }
+
+    /// Keeps only the last `limit` seconds of [`seconds`](World::seconds), for long interactive runs.
+    pub fn set_series_limit(&mut self, limit: Option<usize>) {
+        self.series_limit = limit;
+        self.trim_series();
+    }
+
+    /// Everything counted since the start.
+    pub fn totals(&self) -> Totals {
+        let mut c = self.closed;
+        c.add(&self.second);
+        let latency = self.latency_summary();
+        Totals {
+            elapsed: SimDuration::from_micros(self.now),
+            requests_sent: c.requests_sent,
+            requests: c.requests,
+            requests_answered: c.requests_answered,
+            answered: c.answered,
+            empty_responses: c.empty,
+            rejected: c.rejected,
+            refused_while_down: c.refused,
+            dropped_by_restart: c.dropped,
+            pushes: c.pushes,
+            heartbeats: c.heartbeats,
+            busy_us: c.busy_us,
+            capacity_us: c.capacity_us,
+            max_queue: self.max_queue,
+            max_open_connections: self.max_open,
+            bytes_in: c.bytes_in,
+            bytes_out: c.bytes_out,
+            messages_created: c.created,
+            messages_created_distinct: c.created_distinct,
+            messages_delivered: c.delivered,
+            messages_abandoned: c.abandoned,
+            restarts: self.restarts_done,
+            latency,
+        }
+    }
+
+    fn latency_summary(&self) -> LatencySummary {
+        if self.second_latency.count() == 0 {
+            self.latency.summary()
+        } else {
+            let mut all = self.latency.clone();
+            all.merge(&self.second_latency);
+            all.summary()
+        }
+    }
+
+    /// The latency of every message delivered in completed seconds.
+    pub fn latency_histogram(&self) -> &LatencyHistogram {
+        &self.latency
+    }
+
+    /// The server's state now.
+    pub fn gauges(&self) -> Gauges {
+        let open = self.open_connections + self.held;
+        Gauges {
+            queue_len: self.waiting.len() as u64,
+            busy_workers: self.busy_workers(),
+            open_connections: open,
+            held_requests: self.held,
+            connection_memory_bytes: open * self.params.conn_memory_bytes,
+            messages_pending: self.messages_pending(),
+            server_down: self.now < self.down_until,
+        }
+    }
+
+    /// Events processed since the start.
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+
+    /// Bytes of memory the world holds: clients, queues, waiting messages and series.
+    pub fn memory_bytes(&self) -> usize {
+        std::mem::size_of::<World>()
+            + self.clients.capacity() * std::mem::size_of::<Client>()
+            + self.sends.heap_bytes()
+            + self.arrivals.heap_bytes()
+            + self.in_service_requests.heap_bytes()
+            + self.in_service_pushes.heap_bytes()
+            + self.waiting.capacity() * std::mem::size_of::<Job>()
+            + self.deliveries.heap_bytes()
+            + self.hold_timeouts.heap_bytes()
+            + self.heartbeats.heap_bytes()
+            + self.slab.heap_bytes()
+            + self.log.heap_bytes()
+            + self.seconds.capacity() * std::mem::size_of::<SecondStats>()
+    }
+
+    /// Records the flights of clients `0..n` for [`flights`](World::flights) (0 turns tracing off).
+    pub fn set_traced_clients(&mut self, n: u32) {
+        self.traced = n;
+        if n == 0 {
+            self.flights.clear();
+        }
+    }
+
+    /// What is crossing the network now for the traced clients.
+    pub fn flights(&self) -> Vec<Flight> {
+        let now = self.now();
+        self.flights
+            .iter()
+            .filter(|f| f.depart <= now && now < f.arrive && f.client < self.traced)
+            .copied()
+            .collect()
+    }
+
+    /// What client `client` is doing now.
+    pub fn client_state(&self, client: u32) -> ClientState {
+        if client >= self.n_active {
+            return ClientState::Gone;
+        }
+        match self.clients[client as usize].phase {
+            Phase::Idle => ClientState::Idle,
+            Phase::Waiting => ClientState::Waiting,
+            Phase::Held => ClientState::Held,
+            Phase::Connected => ClientState::Connected,
+            Phase::Reconnecting => ClientState::Reconnecting,
+            Phase::Gone => ClientState::Gone,
+        }
+    }
+
+    /// Checks the books: see [`Audit::check`].
+    pub fn audit(&self) -> Audit {
+        let c = {
+            let mut c = self.closed;
+            c.add(&self.second);
+            c
+        };
+        let mut found = 0u64;
+        for client in &self.clients[..self.n_active as usize] {
+            found += client.pending.len as u64 + (self.log.end() - client.cursor) as u64;
+        }
+        let in_jobs = |job: &Job| matches!(job.work, Work::PushMessage(_) | Work::PushBroadcast(_));
+        found += self.waiting.iter().filter(|j| in_jobs(j)).count() as u64;
+        found += self
+            .in_service_pushes
+            .iter()
+            .filter(|e| in_jobs(&e.payload))
+            .count() as u64;
+        for entry in self.deliveries.iter() {
+            found += match entry.payload {
+                Delivery::Response {
+                    chain, from, to, ..
+                } => chain.len as u64 + (to - from) as u64,
+                Delivery::Push { .. } => 1,
+                _ => 0,
+            };
+        }
+        Audit {
+            requests_sent: c.requests_sent,
+            requests_answered: c.requests_answered,
+            rejected: c.rejected,
+            dropped_by_restart: c.dropped,
+            requests_abandoned: c.requests_abandoned,
+            requests_on_network: self.arrivals.len() as u64,
+            requests_queued: self.waiting_requests,
+            requests_in_service: self.in_service_requests.len() as u64,
+            requests_held: self.held,
+            messages_created: c.created,
+            messages_delivered: c.delivered,
+            messages_abandoned: c.abandoned,
+            messages_found: found,
+        }
+    }
+
+    // ----- the clock ---------------------------------------------------------------------------------
+
+    fn seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    fn busy_workers(&self) -> u64 {
+        (self.in_service_requests.len() + self.in_service_pushes.len()) as u64
+    }
+
+    fn messages_pending(&self) -> u64 {
+        let mut c = self.closed;
+        c.add(&self.second);
+        c.created - c.delivered - c.abandoned
+    }
+
+    /// Adds busy and available worker time up to `t`.
+    #[inline]
+    fn integrate(&mut self, t: u64) {
+        let dt = t - self.last_integrated;
+        if dt > 0 {
+            self.second.busy_us += self.busy_workers() * dt;
+            self.second.capacity_us += self.params.n_workers * dt;
+            self.last_integrated = t;
+        }
+    }
+
+    /// Moves the clock to `t`, closing every second that ends on the way.
+    #[inline]
+    fn advance_clock(&mut self, t: u64) {
+        while t >= self.next_boundary {
+            self.integrate(self.next_boundary);
+            self.close_second();
+        }
+        self.integrate(t);
+        self.now = t;
+    }
+
+    fn close_second(&mut self) {
+        let open = self.open_connections + self.held;
+        let s = &self.second;
+        let stats = SecondStats {
+            second: self.next_boundary / SECOND_US - 1,
+            requests: s.requests,
+            pushes: s.pushes,
+            heartbeats: s.heartbeats,
+            answered: s.answered,
+            empty_responses: s.empty,
+            rejected: s.rejected,
+            busy_us: s.busy_us,
+            capacity_us: s.capacity_us,
+            queue_len: self.waiting.len() as u64,
+            open_connections: open,
+            connection_memory_bytes: open * self.params.conn_memory_bytes,
+            bytes_in: s.bytes_in,
+            bytes_out: s.bytes_out,
+            messages_created: s.created,
+            messages_delivered: s.delivered,
+            messages_pending: self.messages_pending(),
+            latency: self.second_latency.summary(),
+        };
+        self.seconds.push(stats);
+        self.trim_series();
+        let second = std::mem::take(&mut self.second);
+        self.closed.add(&second);
+        self.latency.merge(&self.second_latency);
+        self.second_latency.clear();
+        self.next_boundary += SECOND_US;
+    }
+
+    fn trim_series(&mut self) {
+        if let Some(limit) = self.series_limit {
+            // Drop in batches so that trimming stays O(1) per second on average.
+            if self.seconds.len() > 2 * limit.max(1) {
+                let excess = self.seconds.len() - limit;
+                self.seconds.drain(..excess);
+            }
+        }
+    }
+
+    fn next_event(&self) -> ((u64, u64), Source) {
+        let mut best = (
+            self.restarts.front().map_or(NO_EVENT, |&t| (t, 0)),
+            Source::Restart,
+        );
+        let candidates = [
+            (self.next_message, Source::Message),
+            (self.sends.peek_key(), Source::Send),
+            (self.arrivals.peek_key(), Source::Arrival),
+            (self.in_service_requests.peek_key(), Source::FinishRequest),
+            (self.in_service_pushes.peek_key(), Source::FinishPush),
+            (self.deliveries.peek_key(), Source::Delivery),
+            (self.hold_timeouts.peek_key(), Source::HoldTimeout),
+            (self.heartbeats.peek_key(), Source::Heartbeat),
+        ];
+        for candidate in candidates {
+            if candidate.0 < best.0 {
+                best = candidate;
+            }
+        }
+        best
+    }
+
+    fn dispatch(&mut self, source: Source) {
+        match source {
+            Source::Restart => {
+                self.restarts.pop_front();
+                self.on_restart();
+            }
+            Source::Message => self.on_message(),
+            Source::Send => {
+                if let Some(e) = self.sends.pop() {
+                    self.on_send(e.payload);
+                }
+            }
+            Source::Arrival => {
+                if let Some(e) = self.arrivals.pop() {
+                    self.on_arrival(e.payload);
+                }
+            }
+            Source::FinishRequest => {
+                if let Some(e) = self.in_service_requests.pop() {
+                    self.on_finish(e.payload);
+                }
+            }
+            Source::FinishPush => {
+                if let Some(e) = self.in_service_pushes.pop() {
+                    self.on_finish(e.payload);
+                }
+            }
+            Source::Delivery => {
+                if let Some(e) = self.deliveries.pop() {
+                    self.on_delivery(e.payload);
+                }
+            }
+            Source::HoldTimeout => {
+                if let Some(e) = self.hold_timeouts.pop() {
+                    self.on_hold_timeout(e.payload);
+                }
+            }
+            Source::Heartbeat => {
+                if let Some(e) = self.heartbeats.pop() {
+                    self.on_heartbeat(e.payload);
+                }
+            }
+        }
+    }
+
+    // ----- clients ----------------------------------------------------------------------------------
+
+    /// The client `client` names, if it is still that client (it has not left since).
+    #[inline]
+    fn live(&self, client: ClientRef) -> bool {
+        client.id < self.n_active && self.clients[client.id as usize].gen == client.gen
+    }
+
+    fn client_ref(&self, id: u32) -> ClientRef {
+        ClientRef {
+            id,
+            gen: self.clients[id as usize].gen,
+        }
+    }
+
+    /// Grows or shrinks the set of clients to `n`, at the current instant.
+    fn set_client_count(&mut self, n: u32) {
+        let old = self.n_active;
+        if n < old {
+            for id in n..old {
+                self.remove_client(id);
+            }
+            self.n_active = n;
+            return;
+        }
+        let initial_phase = match self.strategy {
+            Strategy::Polling => Phase::Idle,
+            Strategy::LongPolling | Strategy::Streaming => Phase::Waiting,
+        };
+        let cursor = self.log.end();
+        let interval = self.params.poll_interval.as_micros();
+        // Clients are exchangeable, so the joining clients take their indices in the order of their
+        // phases: sweeping the sends in time order then walks the client table in memory order, which
+        // keeps large worlds in cache. The phases are drawn before any index is given, so every world
+        // of the same seed numbers its clients the same way.
+        let mut phases: Vec<u64> = (old..n)
+            .map(|_| {
+                if self.params.sync_start {
+                    0
+                } else {
+                    self.phase_rng.below(interval)
+                }
+            })
+            .collect();
+        phases.sort_unstable();
+        for (id, phase) in (old..n).zip(phases) {
+            let fresh = Client {
+                pending: Chain::EMPTY,
+                cursor,
+                gen: 0,
+                token: 0,
+                phase: initial_phase,
+                attempts: 0,
+            };
+            if (id as usize) < self.clients.len() {
+                let slot = &mut self.clients[id as usize];
+                *slot = Client {
+                    gen: slot.gen,
+                    token: slot.token.wrapping_add(1),
+                    ..fresh
+                };
+            } else {
+                self.clients.push(fresh);
+            }
+            // Scheduling in time order keeps the send queue a FIFO; ties keep client order.
+            let client = ClientRef {
+                id,
+                gen: self.clients[id as usize].gen,
+            };
+            let seq = self.seq();
+            self.sends.push(self.now + phase, seq, client);
+        }
+        self.n_active = n;
+    }
+
+    /// Client `id` leaves now: its connection closes, its held request and waiting messages are dropped.
+    /// Events already scheduled for it find it gone and do nothing (see `docs/model.md`).
+    fn remove_client(&mut self, id: u32) {
+        let end = self.log.end();
+        let client = &mut self.clients[id as usize];
+        match client.phase {
+            Phase::Held => {
+                self.held -= 1;
+                self.second.requests_abandoned += 1;
+            }
+            Phase::Connected => self.open_connections -= 1,
+            _ => {}
+        }
+        let chain = std::mem::replace(&mut client.pending, Chain::EMPTY);
+        let abandoned = chain.len as u64 + (end - client.cursor) as u64;
+        client.cursor = end;
+        client.phase = Phase::Gone;
+        client.gen = client.gen.wrapping_add(1);
+        client.token = client.token.wrapping_add(1);
+        self.slab.consume(chain, |_| {});
+        self.second.abandoned += abandoned;
+    }
+
+    fn trace(&mut self, client: u32, kind: FlightKind, depart: u64, arrive: u64) {
+        if client < self.traced {
+            while self.flights.len() >= MAX_FLIGHTS
+                || self
+                    .flights
+                    .front()
+                    .is_some_and(|f| f.arrive.as_micros() < self.now)
+            {
+                self.flights.pop_front();
+            }
+            self.flights.push_back(Flight {
+                client,
+                kind,
+                depart: SimTime::from_micros(depart),
+                arrive: SimTime::from_micros(arrive),
+            });
+        }
+    }
+
+    fn poll_period(&mut self) -> u64 {
+        let interval = self.params.poll_interval.as_micros();
+        let jitter = self.params.jitter;
+        if jitter == 0.0 {
+            return interval;
+        }
+        let u = self.jitter_rng.unit() - 0.5;
+        ((interval as f64 * (1.0 + jitter * u)).round() as u64).max(1)
+    }
+
+    fn reconnect_delay(&mut self, attempt: u8) -> u64 {
+        match self.params.reconnect {
+            ReconnectPolicy::Fixed => FIXED_RECONNECT_DELAY.as_micros(),
+            ReconnectPolicy::Backoff => {
+                let ceiling =
+                    (BACKOFF_BASE.as_micros() << attempt.min(20)).min(BACKOFF_CAP.as_micros());
+                self.reconnect_rng.up_to(ceiling)
+            }
+        }
+    }
+
+    /// The client learned that its connection or request failed: it waits the reconnect delay.
+    fn reconnect_later(&mut self, client: ClientRef) {
+        let attempt = self.clients[client.id as usize].attempts;
+        let delay = self.reconnect_delay(attempt);
+        let c = &mut self.clients[client.id as usize];
+        c.attempts = attempt.saturating_add(1);
+        c.phase = Phase::Reconnecting;
+        let seq = self.seq();
+        self.sends.push(self.now + delay, seq, client);
+    }
+
+    /// The client sends a request now; it reaches the server after the network delay.
+    fn send_request(&mut self, client: ClientRef) {
+        self.second.requests_sent += 1;
+        let arrive = self.now + self.params.latency.as_micros();
+        let seq = self.seq();
+        self.arrivals.push(arrive, seq, client);
+        if self.strategy != Strategy::Polling {
+            self.clients[client.id as usize].phase = Phase::Waiting;
+        }
+        self.trace(client.id, FlightKind::Request, self.now, arrive);
+    }
+
+    // ----- events -----------------------------------------------------------------------------------
+
+    fn on_send(&mut self, client: ClientRef) {
+        if !self.live(client) {
+            return;
+        }
+        self.send_request(client);
+        if self.strategy == Strategy::Polling {
+            // Pollers keep their schedule whatever happens to their requests.
+            let next = self.now + self.poll_period();
+            let seq = self.seq();
+            self.sends.push(next, seq, client);
+        }
+    }
+
+    fn on_arrival(&mut self, client: ClientRef) {
+        self.second.requests += 1;
+        let header_in = self.params.header_bytes / 2;
+        let reply_at = self.now + self.params.latency.as_micros();
+        if self.now < self.down_until {
+            // A refused TCP connection: no bytes, no worker time.
+            self.second.rejected += 1;
+            self.second.refused += 1;
+            self.trace(client.id, FlightKind::Rejection, self.now, reply_at);
+            if self.strategy != Strategy::Polling {
+                let seq = self.seq();
+                self.deliveries
+                    .push(reply_at, seq, Delivery::Refused { client });
+            }
+            return;
+        }
+        self.second.bytes_in += header_in;
+        let worker_free = self.busy_workers() < self.params.n_workers;
+        if !worker_free && self.waiting_requests >= self.params.queue_limit {
+            // A 503 costs the whole header pair and no worker time.
+            self.second.rejected += 1;
+            self.second.bytes_out += self.params.header_bytes - header_in;
+            self.trace(client.id, FlightKind::Rejection, self.now, reply_at);
+            if self.strategy != Strategy::Polling {
+                let seq = self.seq();
+                self.deliveries
+                    .push(reply_at, seq, Delivery::Rejected { client });
+            }
+            return;
+        }
+        if self.strategy == Strategy::LongPolling
+            && self.live(client)
+            && !self.has_pending(client.id)
+        {
+            let timeout = self.now + self.params.hold_timeout.as_micros();
+            let c = &mut self.clients[client.id as usize];
+            c.phase = Phase::Held;
+            c.token = c.token.wrapping_add(1);
+            let timer = Timer {
+                client,
+                token: c.token,
+            };
+            self.held += 1;
+            self.max_open = self.max_open.max(self.open_connections + self.held);
+            let seq = self.seq();
+            self.hold_timeouts.push(timeout, seq, timer);
+            return;
+        }
+        self.admit(Job {
+            client,
+            work: Work::Request,
+        });
+    }
+
+    fn has_pending(&self, id: u32) -> bool {
+        let c = &self.clients[id as usize];
+        c.pending.len > 0 || c.cursor != self.log.end()
+    }
+
+    /// Gives `job` to a free worker now, or queues it. Limits are checked by the caller.
+    fn admit(&mut self, job: Job) {
+        if self.busy_workers() < self.params.n_workers {
+            self.start(job);
+        } else {
+            if matches!(job.work, Work::Request) {
+                self.waiting_requests += 1;
+            }
+            self.waiting.push_back(job);
+            self.max_queue = self.max_queue.max(self.waiting.len() as u64);
+        }
+    }
+
+    fn start(&mut self, job: Job) {
+        let seq = self.seq();
+        match job.work {
+            Work::Request => {
+                let finish = self.now + self.params.service.as_micros();
+                self.in_service_requests.push(finish, seq, job);
+            }
+            _ => {
+                let finish = self.now + self.params.push_service.as_micros();
+                self.in_service_pushes.push(finish, seq, job);
+            }
+        }
+    }
+
+    fn start_waiting_jobs(&mut self) {
+        while self.busy_workers() < self.params.n_workers {
+            let Some(job) = self.waiting.pop_front() else {
+                break;
+            };
+            if matches!(job.work, Work::Request) {
+                self.waiting_requests -= 1;
+            }
+            self.start(job);
+        }
+    }
+
+    fn on_finish(&mut self, job: Job) {
+        // The freed worker takes the next queued job before this job's consequences are queued.
+        self.start_waiting_jobs();
+        let reply_at = self.now + self.params.latency.as_micros();
+        let client = job.client;
+        match job.work {
+            Work::Request => {
+                self.second.requests_answered += 1;
+                self.second.bytes_out += self.params.header_bytes - self.params.header_bytes / 2;
+                if self.strategy == Strategy::Streaming {
+                    if self.live(client) {
+                        self.open_connection(client);
+                    }
+                    return;
+                }
+                self.second.answered += 1;
+                let (chain, from, to) = if self.live(client) {
+                    let end = self.log.end();
+                    let c = &mut self.clients[client.id as usize];
+                    let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
+                    let from = std::mem::replace(&mut c.cursor, end);
+                    (chain, from, end)
+                } else {
+                    (Chain::EMPTY, 0, 0)
+                };
+                let carried = chain.len as u64 + (to - from) as u64;
+                if carried == 0 {
+                    self.second.empty += 1;
+                } else {
+                    self.second.bytes_out += carried * self.params.message_bytes;
+                }
+                let kind = if carried == 0 {
+                    FlightKind::EmptyResponse
+                } else {
+                    FlightKind::Response
+                };
+                self.trace(client.id, kind, self.now, reply_at);
+                // A poller does nothing with an empty response: it needs no event.
+                if carried > 0 || self.strategy == Strategy::LongPolling {
+                    let seq = self.seq();
+                    let delivery = Delivery::Response {
+                        client,
+                        chain,
+                        from,
+                        to,
+                    };
+                    self.deliveries.push(reply_at, seq, delivery);
+                }
+            }
+            Work::PushMessage(slot) => {
+                let created = self.slab.created(slot);
+                self.slab.release(slot);
+                self.finish_push(client, created, reply_at);
+            }
+            Work::PushBroadcast(index) => {
+                let created = self.log.created(index);
+                self.finish_push(client, created, reply_at);
+            }
+            Work::Heartbeat => {
+                self.second.pushes += 1;
+                self.second.heartbeats += 1;
+                self.second.bytes_out += self.params.frame_bytes;
+                self.trace(client.id, FlightKind::Heartbeat, self.now, reply_at);
+            }
+        }
+    }
+
+    fn finish_push(&mut self, client: ClientRef, created: u64, reply_at: u64) {
+        self.second.pushes += 1;
+        self.second.bytes_out += self.params.frame_bytes + self.params.message_bytes;
+        self.trace(client.id, FlightKind::Push, self.now, reply_at);
+        let seq = self.seq();
+        self.deliveries
+            .push(reply_at, seq, Delivery::Push { client, created });
+    }
+
+    /// A streaming connect was served: the connection is open and its backlog is queued, in order.
+    fn open_connection(&mut self, client: ClientRef) {
+        let end = self.log.end();
+        let c = &mut self.clients[client.id as usize];
+        c.phase = Phase::Connected;
+        c.attempts = 0;
+        c.token = c.token.wrapping_add(1);
+        let timer = Timer {
+            client,
+            token: c.token,
+        };
+        let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
+        let from = std::mem::replace(&mut c.cursor, end);
+        self.open_connections += 1;
+        self.max_open = self.max_open.max(self.open_connections + self.held);
+        if !self.params.heartbeat.is_zero() {
+            let seq = self.seq();
+            self.heartbeats
+                .push(self.now + self.params.heartbeat.as_micros(), seq, timer);
+        }
+        for slot in self.slab.slots(chain) {
+            self.admit(Job {
+                client,
+                work: Work::PushMessage(slot),
+            });
+        }
+        for index in from..end {
+            self.admit(Job {
+                client,
+                work: Work::PushBroadcast(index),
+            });
+        }
+    }
+
+    fn on_delivery(&mut self, delivery: Delivery) {
+        match delivery {
+            Delivery::Response {
+                client,
+                chain,
+                from,
+                to,
+            } => {
+                let carried = chain.len as u64 + (to - from) as u64;
+                if !self.live(client) {
+                    self.slab.consume(chain, |_| {});
+                    self.second.abandoned += carried;
+                    return;
+                }
+                let now = self.now;
+                let histogram = &mut self.second_latency;
+                self.slab
+                    .consume(chain, |created| histogram.record(now - created));
+                for index in from..to {
+                    histogram.record(now - self.log.created(index));
+                }
+                self.second.delivered += carried;
+                if self.strategy == Strategy::LongPolling {
+                    // The client asks again the instant the answer arrives.
+                    self.clients[client.id as usize].attempts = 0;
+                    self.send_request(client);
+                }
+            }
+            Delivery::Push { client, created } => {
+                if self.live(client) {
+                    self.second_latency.record(self.now - created);
+                    self.second.delivered += 1;
+                } else {
+                    self.second.abandoned += 1;
+                }
+            }
+            Delivery::Rejected { client } => {
+                if !self.live(client) {
+                    return;
+                }
+                match self.strategy {
+                    Strategy::Polling => {}
+                    Strategy::LongPolling => {
+                        // After a 503 a long-poller waits one poll interval.
+                        self.clients[client.id as usize].phase = Phase::Reconnecting;
+                        let seq = self.seq();
+                        let at = self.now + self.params.poll_interval.as_micros();
+                        self.sends.push(at, seq, client);
+                    }
+                    Strategy::Streaming => self.reconnect_later(client),
+                }
+            }
+            Delivery::Refused { client } | Delivery::Dropped { client } => {
+                if self.live(client) && self.strategy != Strategy::Polling {
+                    self.reconnect_later(client);
+                }
+            }
+        }
+    }
+
+    fn on_hold_timeout(&mut self, timer: Timer) {
+        if self.live(timer.client) {
+            let c = self.clients[timer.client.id as usize];
+            if c.phase == Phase::Held && c.token == timer.token {
+                self.release_hold(timer.client);
+            }
+        }
+    }
+
+    /// A held long-poll joins the queue, without a new limit check.
+    fn release_hold(&mut self, client: ClientRef) {
+        let c = &mut self.clients[client.id as usize];
+        c.phase = Phase::Waiting;
+        c.token = c.token.wrapping_add(1);
+        self.held -= 1;
+        self.admit(Job {
+            client,
+            work: Work::Request,
+        });
+    }
+
+    fn on_heartbeat(&mut self, timer: Timer) {
+        let interval = self.params.heartbeat.as_micros();
+        if interval == 0 || !self.live(timer.client) {
+            return;
+        }
+        let c = self.clients[timer.client.id as usize];
+        if c.phase != Phase::Connected || c.token != timer.token {
+            return;
+        }
+        self.admit(Job {
+            client: timer.client,
+            work: Work::Heartbeat,
+        });
+        let seq = self.seq();
+        self.heartbeats.push(self.now + interval, seq, timer);
+    }
+
+    fn schedule_next_message(&mut self) {
+        let rate_per_s = match self.params.pattern {
+            MessagePattern::PerClient => self.params.message_rate * self.n_active as f64,
+            MessagePattern::Broadcast => self.params.message_rate,
+        };
+        if rate_per_s <= 0.0 {
+            self.next_message = NO_EVENT;
+            return;
+        }
+        let gap = self.message_rng.exponential_us(rate_per_s / 1e6);
+        let seq = self.seq();
+        self.next_message = (self.now.saturating_add(gap), seq);
+    }
+
+    fn on_message(&mut self) {
+        match self.params.pattern {
+            MessagePattern::PerClient => {
+                // Every message of this instant, then created in client order.
+                let rate_per_us = self.params.message_rate * self.n_active as f64 / 1e6;
+                let mut batch = std::mem::take(&mut self.batch);
+                batch.clear();
+                let gap = loop {
+                    batch.push(self.message_rng.below(self.n_active as u64) as u32);
+                    let gap = self.message_rng.exponential_us(rate_per_us);
+                    if gap > 0 {
+                        break gap;
+                    }
+                };
+                batch.sort_unstable();
+                for &id in &batch {
+                    self.create_message(id);
+                }
+                self.batch = batch;
+                let seq = self.seq();
+                self.next_message = (self.now.saturating_add(gap), seq);
+            }
+            MessagePattern::Broadcast => {
+                let index = self.log.push(self.now);
+                self.second.created += self.n_active as u64;
+                self.second.created_distinct += 1;
+                for id in 0..self.n_active {
+                    match self.clients[id as usize].phase {
+                        Phase::Held => self.release_hold(self.client_ref(id)),
+                        Phase::Connected => {
+                            self.clients[id as usize].cursor = index + 1;
+                            let client = self.client_ref(id);
+                            self.admit(Job {
+                                client,
+                                work: Work::PushBroadcast(index),
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                if self.log.wants_trim() {
+                    self.trim_log();
+                }
+                self.schedule_next_message();
+            }
+        }
+    }
+
+    fn create_message(&mut self, id: u32) {
+        self.second.created += 1;
+        self.second.created_distinct += 1;
+        let slot = self.slab.alloc(self.now);
+        match self.clients[id as usize].phase {
+            Phase::Connected => {
+                let client = self.client_ref(id);
+                self.admit(Job {
+                    client,
+                    work: Work::PushMessage(slot),
+                });
+            }
+            Phase::Held => {
+                let mut pending = self.clients[id as usize].pending;
+                self.slab.append(&mut pending, slot);
+                self.clients[id as usize].pending = pending;
+                self.release_hold(self.client_ref(id));
+            }
+            _ => {
+                let mut pending = self.clients[id as usize].pending;
+                self.slab.append(&mut pending, slot);
+                self.clients[id as usize].pending = pending;
+            }
+        }
+    }
+
+    /// Forgets broadcast messages that no client, queued push or flight still needs.
+    fn trim_log(&mut self) {
+        let mut min = self.log.end();
+        for c in &self.clients[..self.n_active as usize] {
+            min = min.min(c.cursor);
+        }
+        let job_index = |job: &Job| match job.work {
+            Work::PushBroadcast(index) => Some(index),
+            _ => None,
+        };
+        for index in self.waiting.iter().filter_map(job_index) {
+            min = min.min(index);
+        }
+        for index in self
+            .in_service_pushes
+            .iter()
+            .filter_map(|e| job_index(&e.payload))
+        {
+            min = min.min(index);
+        }
+        for entry in self.deliveries.iter() {
+            if let Delivery::Response { from, to, .. } = entry.payload {
+                if to > from {
+                    min = min.min(from);
+                }
+            }
+        }
+        self.log.trim(min);
+    }
+
+    fn on_restart(&mut self) {
+        self.restarts_done += 1;
+        self.down_until = self.now + self.params.downtime.as_micros();
+        let mut notify: Vec<u32> = Vec::new();
+        // Messages of dropped pushes, to return to their clients' backlogs in order.
+        let mut returned: Vec<(u32, u64, Work)> = Vec::new();
+        let dropped_jobs: Vec<Job> = self
+            .in_service_requests
+            .drain_sorted()
+            .into_iter()
+            .chain(self.in_service_pushes.drain_sorted())
+            .map(|e| e.payload)
+            .chain(self.waiting.drain(..))
+            .collect();
+        self.waiting_requests = 0;
+        for job in dropped_jobs {
+            let live = self.live(job.client);
+            match job.work {
+                Work::Request => {
+                    self.second.dropped += 1;
+                    if live && self.strategy != Strategy::Polling {
+                        notify.push(job.client.id);
+                    }
+                }
+                Work::PushMessage(slot) => {
+                    if live {
+                        returned.push((job.client.id, self.slab.created(slot), job.work));
+                    } else {
+                        self.slab.release(slot);
+                        self.second.abandoned += 1;
+                    }
+                }
+                Work::PushBroadcast(index) => {
+                    if live {
+                        returned.push((job.client.id, self.log.created(index), job.work));
+                    } else {
+                        self.second.abandoned += 1;
+                    }
+                }
+                Work::Heartbeat => {}
+            }
+        }
+        for id in 0..self.n_active {
+            let c = &mut self.clients[id as usize];
+            match c.phase {
+                Phase::Held => {
+                    self.held -= 1;
+                    self.second.dropped += 1;
+                }
+                Phase::Connected => self.open_connections -= 1,
+                _ => continue,
+            }
+            c.phase = Phase::Waiting;
+            c.token = c.token.wrapping_add(1);
+            notify.push(id);
+        }
+        // Stable: messages of one client keep the order in which they were queued, which is their order.
+        returned.sort_by_key(|&(id, created, _)| (id, created));
+        for (id, _, work) in returned {
+            let c = &mut self.clients[id as usize];
+            match work {
+                Work::PushMessage(slot) => {
+                    let mut pending = c.pending;
+                    self.slab.append(&mut pending, slot);
+                    self.clients[id as usize].pending = pending;
+                }
+                Work::PushBroadcast(index) => c.cursor = c.cursor.min(index),
+                _ => {}
+            }
+        }
+        notify.sort_unstable();
+        notify.dedup();
+        let at = self.now + self.params.latency.as_micros();
+        for id in notify {
+            let client = self.client_ref(id);
+            let seq = self.seq();
+            self.deliveries.push(at, seq, Delivery::Dropped { client });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RawParams;
+
+    fn params(edit: impl FnOnce(&mut RawParams)) -> Params {
+        let mut raw = RawParams::default();
+        edit(&mut raw);
+        Params::try_from(raw).unwrap()
+    }
+
+    #[test]
+    fn client_state_is_small() {
+        assert!(
+            std::mem::size_of::<Client>() <= 28,
+            "{}",
+            std::mem::size_of::<Client>()
+        );
+    }
+
+    #[test]
+    fn polling_sends_n_over_t_requests_per_second() {
+        let p = params(|r| r.n_clients = 1000);
+        let mut world = World::new(&p, Strategy::Polling);
+        world.run_until(SimTime::from_secs(10));
+        let totals = world.totals();
+        // Each client polls once per second from its phase on: 10 polls each in 10 s, minus those not
+        // yet arrived (sent within the last 50 ms).
+        assert!(
+            (9_900..=10_000).contains(&totals.requests),
+            "{}",
+            totals.requests
+        );
+        world.audit().check().unwrap();
+    }
+
+    #[test]
+    fn streaming_opens_every_connection() {
+        let p = params(|r| r.n_clients = 500);
+        let mut world = World::new(&p, Strategy::Streaming);
+        world.run_until(SimTime::from_secs(5));
+        assert_eq!(world.gauges().open_connections, 500);
+        world.audit().check().unwrap();
+    }
 }
