@@ -45,6 +45,14 @@ impl<P> Ord for Earliest<P> {
     }
 }
 
+/// Shrinks a deque to twice its length when it holds less than a quarter of its capacity.
+pub(crate) fn shrink_deque<T>(deque: &mut VecDeque<T>) {
+    let len = deque.len();
+    if deque.capacity() > 4 * len + 1024 {
+        deque.shrink_to(2 * len);
+    }
+}
+
 /// The key of an empty queue: after every real event.
 pub(crate) const NO_EVENT: (u64, u64) = (u64::MAX, u64::MAX);
 
@@ -112,6 +120,22 @@ impl<P: Copy> TimeQueue<P> {
         all.extend(self.out_of_order.drain().map(|e| e.0));
         all.sort_unstable_by_key(Entry::key);
         all
+    }
+
+    /// Keeps only the entries for which `keep` is true, in their order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&P) -> bool) {
+        self.in_order.retain(|e| keep(&e.payload));
+        self.out_of_order.retain(|e| keep(&e.0.payload));
+    }
+
+    /// Gives back memory after a wave has passed (the start-up connects, a reconnect storm), so that a
+    /// world's footprint follows what it holds now. Cheap when there is nothing to give back.
+    pub fn shrink(&mut self) {
+        shrink_deque(&mut self.in_order);
+        let len = self.out_of_order.len();
+        if self.out_of_order.capacity() > 4 * len + 1024 {
+            self.out_of_order.shrink_to(2 * len);
+        }
     }
 
     /// Bytes held, for memory accounting.

@@ -26,7 +26,7 @@ use crate::messages::{BroadcastLog, Chain, Slab};
 use crate::metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
 use crate::params::{MessagePattern, Params, ReconnectPolicy, Strategy};
 use crate::params::{BACKOFF_BASE, BACKOFF_CAP, FIXED_RECONNECT_DELAY};
-use crate::queue::{TimeQueue, NO_EVENT};
+use crate::queue::{shrink_deque, TimeQueue, NO_EVENT};
 use crate::rng::{self, Stream};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
@@ -66,7 +66,7 @@ pub struct Gauges {
 /// Something crossing the network, for the animated view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Flight {
-    /// Which client sent or receives it.
+    /// Which traced client sent or receives it, `0..World::traced_clients()`.
     pub client: u32,
     /// What it is.
     pub kind: FlightKind,
@@ -353,7 +353,10 @@ pub struct World {
     seconds: Vec<SecondStats>,
     series_limit: Option<usize>,
 
+    /// Clients whose flights are recorded: every `trace_stride`-th, `traced` of them.
     traced: u32,
+    trace_stride: u32,
+    trace_wanted: u32,
     flights: VecDeque<Flight>,
 }
 
@@ -403,6 +406,8 @@ impl World {
             seconds: Vec::new(),
             series_limit: None,
             traced: 0,
+            trace_stride: 1,
+            trace_wanted: 0,
             flights: VecDeque::new(),
         };
         world.set_client_count(params.n_clients as u32);
@@ -467,6 +472,7 @@ impl World {
 
         if self.params.n_clients != old.n_clients {
             self.set_client_count(self.params.n_clients as u32);
+            self.set_traced_clients(self.trace_wanted);
         }
         if self.params.n_clients != old.n_clients
             || self.params.message_rate != old.message_rate
@@ -603,21 +609,36 @@ impl World {
             + self.seconds.capacity() * std::mem::size_of::<SecondStats>()
     }
 
-    /// Records the flights of clients `0..n` for [`flights`](World::flights) (0 turns tracing off).
+    /// Records the flights of `n` clients spread evenly over the world (0 turns tracing off), for an
+    /// animated view that draws a few hundred clients while the numbers use all N.
     pub fn set_traced_clients(&mut self, n: u32) {
-        self.traced = n;
-        if n == 0 {
-            self.flights.clear();
-        }
+        self.trace_wanted = n;
+        self.traced = n.min(self.n_active);
+        self.trace_stride = (self.n_active / self.traced.max(1)).max(1);
+        self.flights.clear();
     }
 
-    /// What is crossing the network now for the traced clients.
+    /// How many clients are traced; [`Flight::client`] and [`traced_client_states`]
+    /// (World::traced_client_states) number them `0..traced_clients()`.
+    pub fn traced_clients(&self) -> u32 {
+        self.traced
+    }
+
+    /// What is crossing the network now for the traced clients. `Flight::client` is the traced client's
+    /// number, `0..traced_clients()`.
     pub fn flights(&self) -> Vec<Flight> {
         let now = self.now();
         self.flights
             .iter()
-            .filter(|f| f.depart <= now && now < f.arrive && f.client < self.traced)
+            .filter(|f| f.depart <= now && now < f.arrive)
             .copied()
+            .collect()
+    }
+
+    /// What each traced client is doing now, by traced number.
+    pub fn traced_client_states(&self) -> Vec<ClientState> {
+        (0..self.traced)
+            .map(|slot| self.client_state(slot * self.trace_stride))
             .collect()
     }
 
@@ -750,6 +771,13 @@ impl World {
         self.latency.merge(&self.second_latency);
         self.second_latency.clear();
         self.next_boundary += SECOND_US;
+        for queue in [&mut self.sends, &mut self.arrivals] {
+            queue.shrink();
+        }
+        self.deliveries.shrink();
+        self.hold_timeouts.shrink();
+        self.heartbeats.shrink();
+        shrink_deque(&mut self.waiting);
     }
 
     fn trim_series(&mut self) {
@@ -928,8 +956,13 @@ impl World {
         self.second.abandoned += abandoned;
     }
 
+    #[inline]
     fn trace(&mut self, client: u32, kind: FlightKind, depart: u64, arrive: u64) {
-        if client < self.traced {
+        if self.traced == 0 || client % self.trace_stride != 0 {
+            return;
+        }
+        let slot = client / self.trace_stride;
+        if slot < self.traced {
             while self.flights.len() >= MAX_FLIGHTS
                 || self
                     .flights
@@ -939,7 +972,7 @@ impl World {
                 self.flights.pop_front();
             }
             self.flights.push_back(Flight {
-                client,
+                client: slot,
                 kind,
                 depart: SimTime::from_micros(depart),
                 arrive: SimTime::from_micros(arrive),
@@ -1049,6 +1082,7 @@ impl World {
                 token: c.token,
             };
             self.held += 1;
+            self.forget_stale_hold_timers();
             self.max_open = self.max_open.max(self.open_connections + self.held);
             let seq = self.seq();
             self.hold_timeouts.push(timeout, seq, timer);
@@ -1058,6 +1092,26 @@ impl World {
             client,
             work: Work::Request,
         });
+    }
+
+    /// A hold answered early leaves its timeout behind, to be skipped when it fires. When such stale
+    /// timers outnumber the live ones, sweep them out, so that memory follows the requests held now
+    /// rather than every hold of the last timeout (amortized O(1) per hold).
+    fn forget_stale_hold_timers(&mut self) {
+        if self.hold_timeouts.len() as u64 > 2 * self.held + 1024 {
+            let clients = &self.clients;
+            let n_active = self.n_active;
+            self.hold_timeouts.retain(|timer| {
+                let c = timer.client;
+                c.id < n_active && {
+                    let client = &clients[c.id as usize];
+                    client.gen == c.gen
+                        && client.phase == Phase::Held
+                        && client.token == timer.token
+                }
+            });
+            self.hold_timeouts.shrink();
+        }
     }
 
     fn has_pending(&self, id: u32) -> bool {
