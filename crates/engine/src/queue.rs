@@ -59,6 +59,9 @@ pub(crate) const NO_EVENT: (u64, u64) = (u64::MAX, u64::MAX);
 pub(crate) struct TimeQueue<P> {
     in_order: VecDeque<Entry<P>>,
     out_of_order: BinaryHeap<Earliest<P>>,
+    /// The key of the earliest entry, kept up to date so that peeking, which the engine does for every
+    /// queue at every event, is one load.
+    head: (u64, u64),
 }
 
 impl<P> Default for TimeQueue<P> {
@@ -66,6 +69,7 @@ impl<P> Default for TimeQueue<P> {
         TimeQueue {
             in_order: VecDeque::new(),
             out_of_order: BinaryHeap::new(),
+            head: NO_EVENT,
         }
     }
 }
@@ -79,28 +83,35 @@ impl<P: Copy> TimeQueue<P> {
             Some(last) if last.key() > entry.key() => self.out_of_order.push(Earliest(entry)),
             _ => self.in_order.push_back(entry),
         }
+        self.head = self.head.min(entry.key());
     }
 
-    /// The (time, sequence) of the earliest entry, or [`NO_EVENT`].
-    #[inline]
-    pub fn peek_key(&self) -> (u64, u64) {
+    fn find_head(&self) -> (u64, u64) {
         let a = self.in_order.front().map_or(NO_EVENT, Entry::key);
         let b = self.out_of_order.peek().map_or(NO_EVENT, |e| e.0.key());
         a.min(b)
     }
 
+    /// The (time, sequence) of the earliest entry, or [`NO_EVENT`].
+    #[inline]
+    pub fn peek_key(&self) -> (u64, u64) {
+        self.head
+    }
+
     /// Removes and returns the earliest entry.
     #[inline]
     pub fn pop(&mut self) -> Option<Entry<P>> {
-        let a = self.in_order.front().map_or(NO_EVENT, Entry::key);
-        let b = self.out_of_order.peek().map_or(NO_EVENT, |e| e.0.key());
-        if a == NO_EVENT && b == NO_EVENT {
-            None
-        } else if a <= b {
+        if self.head == NO_EVENT {
+            return None;
+        }
+        let from_fifo = self.in_order.front().is_some_and(|e| e.key() == self.head);
+        let entry = if from_fifo {
             self.in_order.pop_front()
         } else {
             self.out_of_order.pop().map(|e| e.0)
-        }
+        };
+        self.head = self.find_head();
+        entry
     }
 
     pub fn len(&self) -> usize {
@@ -119,6 +130,7 @@ impl<P: Copy> TimeQueue<P> {
         let mut all: Vec<Entry<P>> = self.in_order.drain(..).collect();
         all.extend(self.out_of_order.drain().map(|e| e.0));
         all.sort_unstable_by_key(Entry::key);
+        self.head = NO_EVENT;
         all
     }
 
@@ -126,6 +138,7 @@ impl<P: Copy> TimeQueue<P> {
     pub fn retain(&mut self, mut keep: impl FnMut(&P) -> bool) {
         self.in_order.retain(|e| keep(&e.payload));
         self.out_of_order.retain(|e| keep(&e.0.payload));
+        self.head = self.find_head();
     }
 
     /// Gives back memory after a wave has passed (the start-up connects, a reconnect storm), so that a
