@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, each tool only where it is missing or of the wrong version,
-# so that a warm machine takes seconds and a cold one a few minutes. See ../shared/TOOLCHAIN.md for why
-# each pin is what it is.
+# so that a warm machine takes seconds and a cold one about 10 minutes (2 cores). Why each pin is what it
+# is: see "Tools" in README.md.
 #
-# Usage: scripts/install-tools.sh [wasm|web|browser|all]
-#   wasm     the wasm32 target and wasm-bindgen's CLI and test runner
+# Usage: scripts/install-tools.sh [rust|wasm|web|browser|all]
+#   rust     rustfmt and clippy
+#   wasm     rust plus the wasm32 target, wasm-bindgen's CLI and test runner, and Node (the runner's host)
 #   web      wasm plus Trunk and wasm-opt (for serving and building the app)
 #   browser  web plus Chromium and ChromeDriver (for the browser tests)
 set -euo pipefail
@@ -19,13 +20,50 @@ export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 
+# One install at a time: `make -j`, or two make commands at once, must not run two `cargo install`s of the
+# same tool into ~/.cargo/bin.
+mkdir -p "$TOOLS_DIR"
+if command -v flock >/dev/null; then
+  exec 9>"$TOOLS_DIR/.install.lock"
+  flock 9
+fi
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if [ -z "${APT_UPDATED:-}" ]; then
+    $sudo apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+install_rust() {
+  local missing=()
+  cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
+  cargo clippy --version >/dev/null 2>&1 || missing+=(clippy)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "adding the rustup components ${missing[*]}"
+    rustup component add "${missing[@]}"
+  fi
+}
+
+install_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    log "installing Debian's nodejs and npm"
+    apt_install nodejs npm
+  fi
+}
+
 install_wasm() {
+  install_rust
+  install_node
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$" ||
-     ! command -v wasm-bindgen-test-runner >/dev/null; then
+     ! wasm-bindgen-test-runner --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes on 2 cores)"
     # Not --locked: a locked dependency of the CLI is missing from the registry.
     cargo install --force wasm-bindgen-cli@"$WASM_BINDGEN_VERSION"
@@ -40,7 +78,6 @@ install_web() {
   fi
   if ! "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
     log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $TOOLS_DIR"
-    mkdir -p "$TOOLS_DIR"
     npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" binaryen@"$BINARYEN_VERSION"
   fi
 }
@@ -49,16 +86,14 @@ install_browser() {
   install_web
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     log "installing Debian's chromium and chromium-driver"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+    apt_install chromium chromium-driver
   fi
 }
 
 case "$what" in
+  rust) install_rust ;;
   wasm) install_wasm ;;
   web) install_web ;;
   browser|all) install_browser ;;
-  *) log "unknown target '$what': expected wasm, web, browser or all"; exit 2 ;;
+  *) log "unknown target '$what': expected rust, wasm, web, browser or all"; exit 2 ;;
 esac

@@ -1,0 +1,104 @@
+# pollstream: build, test and benchmark commands. `make serve` to try the app, `make test` for everything CI
+# checks. Tools are installed on demand by scripts/install-tools.sh (each only where missing).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS_DIR ?= $(HOME)/.cache/pollstream-tools
+export PATH := $(TOOLS_DIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export POLLSTREAM_TOOLS_DIR := $(TOOLS_DIR)
+
+WASM := wasm32-unknown-unknown
+ADDRESS ?= 127.0.0.1
+PORT ?= 8080
+BENCH_ARGS ?=
+
+# Headless Chromium for wasm-bindgen-test (see webdriver.json for the flags TOOLCHAIN.md asks for).
+BROWSER_ENV := CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver.json
+
+.PHONY: help tools tools-wasm tools-web tools-browser serve dist test fmt clippy clippy-wasm test-native \
+	test-wasm-engine test-browser test-e2e golden bench size clean
+
+help:
+	@echo "make serve              build the app and serve it on http://$(ADDRESS):$(PORT)/"
+	@echo "make dist               release build of the app into dist/"
+	@echo "make test               everything CI checks: fmt, clippy (native + wasm32), tests, wasm and browser tests"
+	@echo "make test-native        cargo test --workspace"
+	@echo "make test-wasm-engine   the engine's cross-platform digests on wasm32 under Node"
+	@echo "make test-browser       the web crate's wasm-bindgen tests in headless Chromium"
+	@echo "make test-e2e           the end-to-end browser test (tests/e2e/run.sh)"
+	@echo "make golden             regenerate crates/engine/tests/golden/digests.txt from a native run"
+	@echo "make bench              engine throughput and memory (BENCH_ARGS=--quick for a 10x smaller run)"
+	@echo "make size               raw and gzipped sizes of dist/"
+	@echo "make clean              remove build outputs"
+
+# --- tools -----------------------------------------------------------------------------------------------
+
+# `make test` installs everything once, then runs its checks with TOOLS_READY=1 so that they skip this.
+ifeq ($(TOOLS_READY),1)
+tools tools-wasm tools-web tools-browser:
+	@:
+else
+tools-wasm:
+	scripts/install-tools.sh wasm
+
+tools-web:
+	scripts/install-tools.sh web
+
+tools-browser tools:
+	scripts/install-tools.sh browser
+endif
+
+# --- the app ---------------------------------------------------------------------------------------------
+
+serve: tools-web
+	@echo "serving the default scenario on http://$(ADDRESS):$(PORT)/"
+	trunk serve --offline --address $(ADDRESS) --port $(PORT)
+
+dist: tools-web
+	trunk build --release --offline
+
+size:
+	scripts/size.sh dist
+
+# --- tests -----------------------------------------------------------------------------------------------
+
+# Installs everything first, then runs each check in order; the first failure stops the run.
+test: tools-browser
+	$(MAKE) --no-print-directory TOOLS_READY=1 fmt clippy clippy-wasm test-native test-wasm-engine test-browser test-e2e
+	@echo "make test: all checks passed"
+
+fmt:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clippy-wasm: tools-wasm
+	cargo clippy --target $(WASM) -p pollstream -p pollstream-engine --all-targets -- -D warnings
+
+test-native:
+	cargo test --workspace --no-fail-fast
+
+test-wasm-engine: tools-wasm
+	cargo test -p pollstream-engine --target $(WASM) --test cross_platform
+
+test-browser: tools-browser
+	$(BROWSER_ENV) cargo test -p pollstream --target $(WASM)
+
+test-e2e: tools-browser
+	tests/e2e/run.sh
+
+golden:
+	POLLSTREAM_WRITE_GOLDEN=1 cargo test -p pollstream-engine --test cross_platform
+	@git --no-pager diff --stat -- crates/engine/tests/golden/digests.txt || true
+
+# --- performance -----------------------------------------------------------------------------------------
+
+bench:
+	cargo bench -p pollstream-engine --bench throughput -- $(BENCH_ARGS)
+
+clean:
+	cargo clean
+	rm -rf dist
