@@ -145,8 +145,10 @@ impl BroadcastLog {
     }
 
     /// Whether the log has grown enough since the last trim to be worth a scan of the cursors.
-    pub fn wants_trim(&self) -> bool {
-        self.created.len() > 1024 && self.created.len() > 2 * self.trimmed_at
+    /// A trim scans every client, so it waits until the log is large against the client count too.
+    pub fn wants_trim(&self, n_clients: u32) -> bool {
+        let len = self.created.len();
+        len > 1024 && len > n_clients as usize / 16 && len > 2 * self.trimmed_at
     }
 
     /// Forgets every message before `min_cursor`, the smallest index any client still needs.
@@ -189,7 +191,7 @@ mod tests {
         for t in 0..2000 {
             log.push(t);
         }
-        assert!(log.wants_trim());
+        assert!(log.wants_trim(1000));
         log.trim(1500);
         assert_eq!(log.end(), 2000);
         assert_eq!(log.created(1500), 1500);

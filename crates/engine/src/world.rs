@@ -173,6 +173,8 @@ enum Phase {
     Held,
     Connected,
     Reconnecting,
+    /// A restart dropped this client's request or connection; it learns of it after the network delay.
+    Dropped,
     Gone,
 }
 
@@ -225,8 +227,6 @@ enum Delivery {
     Rejected { client: ClientRef },
     /// A refused connection: the server was down.
     Refused { client: ClientRef },
-    /// The server dropped this client's connection or request in a restart.
-    Dropped { client: ClientRef },
 }
 
 /// A timer that belongs to one hold or one connection (`token`).
@@ -236,9 +236,56 @@ struct Timer {
     token: u32,
 }
 
+/// Work that concerns many clients at one instant, done a chunk of clients at a time so that no
+/// single event takes long: a browser frame must never wait on one event for 10 million clients.
+/// Each chunk counts as one event towards [`World::advance`]'s budget; a task keeps its key until it
+/// is done, so nothing else at or after its instant runs in between.
+#[derive(Clone, Copy, Debug)]
+enum Task {
+    /// Clients `next..end` have just been added: give them fresh records.
+    AddClients { next: u32, end: u32 },
+    /// The server restarts now: it goes down and drops the jobs in service.
+    Restart,
+    /// The restart drops the queued jobs (the queue's own order makes the chunks).
+    DropQueued,
+    /// The restart closes the connections and holds of clients `next..end`.
+    DropClients { next: u32, end: u32 },
+    /// Clients `next..end` whose request or connection the restart dropped learn of it.
+    DropNotices { next: u32, end: u32 },
+    /// Broadcast message `index` reaches clients `next..end`: holds are released, pushes queued.
+    Fanout { index: u32, next: u32, end: u32 },
+}
+
+/// Clients per chunk of a [`Task`]: about 10 µs of work.
+const TASK_CHUNK: u32 = 4096;
+
+/// Clients who joined at one instant, sending their first requests at their phases.
+///
+/// Their phases are the order statistics of uniform draws in [start, start + span), generated one at
+/// a time in increasing order (the survival form S_k = S_(k−1) · V^(1/m), m the clients left): the
+/// client with the k-th smallest phase gets index `first + k`, so no sort and no queue entry per
+/// client is needed.
+#[derive(Clone, Copy, Debug)]
+struct JoinGroup {
+    first: u32,
+    next: u32,
+    /// The end the phases are drawn for.
+    drawn_end: u32,
+    /// The end still valid: clients at or past it left before their first request.
+    end: u32,
+    start: u64,
+    span: u64,
+    /// 1 − the last phase drawn, as a share of the span.
+    survival: f64,
+    seq_base: u64,
+    /// When and in what order client `next` sends its first request.
+    next_key: (u64, u64),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
-    Restart,
+    Task,
+    Join,
     Message,
     Send,
     Arrival,
@@ -320,8 +367,12 @@ pub struct World {
 
     clients: Vec<Client>,
     n_active: u32,
+    /// Clients `0..records` have a record for their current incarnation (all N, once the task that
+    /// adds clients is done; the table may hold stale records past it).
+    records: u32,
 
-    restarts: VecDeque<u64>,
+    tasks: TimeQueue<Task>,
+    joins: Vec<JoinGroup>,
     next_message: (u64, u64),
     sends: TimeQueue<ClientRef>,
     arrivals: TimeQueue<ClientRef>,
@@ -377,7 +428,9 @@ impl World {
             reconnect_rng: Stream::new(seed, rng::RECONNECT),
             clients: Vec::new(),
             n_active: 0,
-            restarts: VecDeque::new(),
+            records: 0,
+            tasks: TimeQueue::default(),
+            joins: Vec::new(),
             next_message: NO_EVENT,
             sends: TimeQueue::default(),
             arrivals: TimeQueue::default(),
@@ -486,8 +539,11 @@ impl World {
         }
         if old.heartbeat.is_zero() && !self.params.heartbeat.is_zero() {
             let at = self.now + self.params.heartbeat.as_micros();
-            for id in 0..self.n_active {
-                let client = self.clients[id as usize];
+            for id in 0..self.active_records() as u32 {
+                // A fresh token makes any timer left from before heartbeats were turned off stale.
+                let c = &mut self.clients[id as usize];
+                c.token = c.token.wrapping_add(1);
+                let client = *c;
                 if client.phase == Phase::Connected {
                     let timer = Timer {
                         client: ClientRef {
@@ -511,8 +567,8 @@ impl World {
     /// Schedules a server restart at `at` (now, if `at` has passed).
     pub fn schedule_restart(&mut self, at: SimTime) {
         let at = at.as_micros().max(self.now);
-        let index = self.restarts.partition_point(|&t| t <= at);
-        self.restarts.insert(index, at);
+        // Sequence 0: a restart comes before anything else at its instant.
+        self.tasks.push(at, 0, Task::Restart);
     }
 
     /// One record per completed simulated second (only the last ones if a limit is set).
@@ -644,7 +700,7 @@ impl World {
 
     /// What client `client` is doing now.
     pub fn client_state(&self, client: u32) -> ClientState {
-        if client >= self.n_active {
+        if client as usize >= self.active_records() {
             return ClientState::Gone;
         }
         match self.clients[client as usize].phase {
@@ -652,7 +708,7 @@ impl World {
             Phase::Waiting => ClientState::Waiting,
             Phase::Held => ClientState::Held,
             Phase::Connected => ClientState::Connected,
-            Phase::Reconnecting => ClientState::Reconnecting,
+            Phase::Reconnecting | Phase::Dropped => ClientState::Reconnecting,
             Phase::Gone => ClientState::Gone,
         }
     }
@@ -665,7 +721,7 @@ impl World {
             c
         };
         let mut found = 0u64;
-        for client in &self.clients[..self.n_active as usize] {
+        for client in &self.clients[..self.active_records()] {
             found += client.pending.len as u64 + (self.log.end() - client.cursor) as u64;
         }
         let in_jobs = |job: &Job| matches!(job.work, Work::PushMessage(_) | Work::PushBroadcast(_));
@@ -725,7 +781,8 @@ impl World {
         let dt = t - self.last_integrated;
         if dt > 0 {
             self.second.busy_us += self.busy_workers() * dt;
-            self.second.capacity_us += self.params.n_workers * dt;
+            // A worker removed while busy counts as capacity until its job is done.
+            self.second.capacity_us += self.params.n_workers.max(self.busy_workers()) * dt;
             self.last_integrated = t;
         }
     }
@@ -791,10 +848,12 @@ impl World {
     }
 
     fn next_event(&self) -> ((u64, u64), Source) {
-        let mut best = (
-            self.restarts.front().map_or(NO_EVENT, |&t| (t, 0)),
-            Source::Restart,
-        );
+        let mut best = (self.tasks.peek_key(), Source::Task);
+        for group in &self.joins {
+            if group.next_key < best.0 {
+                best = (group.next_key, Source::Join);
+            }
+        }
         let candidates = [
             (self.next_message, Source::Message),
             (self.sends.peek_key(), Source::Send),
@@ -815,10 +874,12 @@ impl World {
 
     fn dispatch(&mut self, source: Source) {
         match source {
-            Source::Restart => {
-                self.restarts.pop_front();
-                self.on_restart();
+            Source::Task => {
+                if let Some(e) = self.tasks.pop() {
+                    self.run_task(e.time, e.seq, e.payload);
+                }
             }
+            Source::Join => self.on_join(),
             Source::Message => self.on_message(),
             Source::Send => {
                 if let Some(e) = self.sends.pop() {
@@ -863,7 +924,12 @@ impl World {
     /// The client `client` names, if it is still that client (it has not left since).
     #[inline]
     fn live(&self, client: ClientRef) -> bool {
-        client.id < self.n_active && self.clients[client.id as usize].gen == client.gen
+        client.id < self.records && self.clients[client.id as usize].gen == client.gen
+    }
+
+    /// How many of the current clients have a record yet (all of them once the add task is done).
+    fn active_records(&self) -> usize {
+        self.records as usize
     }
 
     fn client_ref(&self, id: u32) -> ClientRef {
@@ -873,64 +939,204 @@ impl World {
         }
     }
 
-    /// Grows or shrinks the set of clients to `n`, at the current instant.
+    /// Grows or shrinks the set of clients to `n`, at the current instant. The records are made or
+    /// cleared by a task, a chunk at a time; the joining clients' first requests come from a
+    /// [`JoinGroup`].
     fn set_client_count(&mut self, n: u32) {
+        // A change in the middle of an earlier one finishes the earlier one first.
+        self.finish_tasks_now();
         let old = self.n_active;
         if n < old {
-            for id in n..old {
+            self.n_active = n;
+            for group in &mut self.joins {
+                group.end = group.end.min(n);
+            }
+            self.joins.retain(|g| g.next < g.end);
+            // Removal is done at once (a few nanoseconds a client) so that the counts of open
+            // connections and pending messages are right the moment the change is made.
+            for id in n..old.min(self.records) {
                 self.remove_client(id);
             }
-            self.n_active = n;
+            self.records = self.records.min(n);
             return;
         }
-        let initial_phase = match self.strategy {
-            Strategy::Polling => Phase::Idle,
-            Strategy::LongPolling | Strategy::Streaming => Phase::Waiting,
+        if n == old {
+            return;
+        }
+        self.clients
+            .reserve((n as usize).saturating_sub(self.clients.len()));
+        self.n_active = n;
+        let seq = self.seq();
+        self.tasks
+            .push(self.now, seq, Task::AddClients { next: old, end: n });
+        // Every joining client's first request is scheduled now, in client order.
+        let seq_base = self.next_seq;
+        self.next_seq += (n - old) as u64;
+        let span = if self.params.sync_start {
+            0
+        } else {
+            self.params.poll_interval.as_micros()
         };
-        let cursor = self.log.end();
-        let interval = self.params.poll_interval.as_micros();
-        // Clients are exchangeable, so the joining clients take their indices in the order of their
-        // phases: sweeping the sends in time order then walks the client table in memory order, which
-        // keeps large worlds in cache. The phases are drawn before any index is given, so every world
-        // of the same seed numbers its clients the same way.
-        let mut phases: Vec<u64> = (old..n)
-            .map(|_| {
-                if self.params.sync_start {
-                    0
-                } else {
-                    self.phase_rng.below(interval)
+        let mut group = JoinGroup {
+            first: old,
+            next: old,
+            drawn_end: n,
+            end: n,
+            start: self.now,
+            span,
+            survival: 1.0,
+            seq_base,
+            next_key: NO_EVENT,
+        };
+        self.draw_next_phase(&mut group);
+        self.joins.push(group);
+    }
+
+    /// Draws the phase of `group.next` and sets the group's key.
+    fn draw_next_phase(&mut self, group: &mut JoinGroup) {
+        let remaining = group.drawn_end - group.next;
+        let offset = if group.span == 0 {
+            0
+        } else {
+            let v = self.phase_rng.unit();
+            group.survival *= libm::pow(v, 1.0 / remaining as f64);
+            (((1.0 - group.survival) * group.span as f64) as u64).min(group.span - 1)
+        };
+        let seq = group.seq_base + (group.next - group.first) as u64;
+        group.next_key = (group.start + offset, seq);
+    }
+
+    /// The next joining client sends its first request.
+    fn on_join(&mut self) {
+        let Some(index) = (0..self.joins.len()).min_by_key(|&i| self.joins[i].next_key) else {
+            return;
+        };
+        let mut group = self.joins[index];
+        let id = group.next;
+        group.next += 1;
+        if group.next < group.end {
+            self.draw_next_phase(&mut group);
+            self.joins[index] = group;
+        } else {
+            self.joins.swap_remove(index);
+        }
+        let client = self.client_ref(id);
+        self.on_send(client);
+    }
+
+    /// Runs every task due now to its end (before a change that must not interleave with them).
+    fn finish_tasks_now(&mut self) {
+        while self.tasks.peek_key().0 <= self.now {
+            if let Some(e) = self.tasks.pop() {
+                self.run_task(e.time, e.seq, e.payload);
+            }
+        }
+    }
+
+    /// Runs one chunk of `task`, scheduled at (time, seq), and puts the rest back under the same key.
+    fn run_task(&mut self, time: u64, seq: u64, task: Task) {
+        let chunk_end = |next: u32, end: u32| next.saturating_add(TASK_CHUNK).min(end);
+        let rest = match task {
+            Task::AddClients { next, end } => {
+                let stop = chunk_end(next, end);
+                let cursor = self.log.end();
+                for id in next..stop {
+                    self.add_client(id, cursor);
                 }
-            })
-            .collect();
-        phases.sort_unstable();
-        for (id, phase) in (old..n).zip(phases) {
-            let fresh = Client {
-                pending: Chain::EMPTY,
-                cursor,
-                gen: 0,
-                token: 0,
-                phase: initial_phase,
-                attempts: 0,
-            };
-            if (id as usize) < self.clients.len() {
-                let slot = &mut self.clients[id as usize];
+                self.records = stop;
+                (stop < end).then_some(Task::AddClients { next: stop, end })
+            }
+            Task::Restart => {
+                self.begin_restart();
+                Some(Task::DropQueued)
+            }
+            Task::DropQueued => {
+                for _ in 0..TASK_CHUNK {
+                    let Some(job) = self.waiting.pop_front() else {
+                        break;
+                    };
+                    self.drop_job(job);
+                }
+                if self.waiting.is_empty() {
+                    self.waiting_requests = 0;
+                    Some(Task::DropClients {
+                        next: 0,
+                        end: self.records,
+                    })
+                } else {
+                    Some(Task::DropQueued)
+                }
+            }
+            Task::DropClients { next, end } => {
+                let stop = chunk_end(next, end.min(self.records));
+                for id in next..stop {
+                    self.drop_client_connection(id);
+                }
+                if stop < end.min(self.records) {
+                    Some(Task::DropClients { next: stop, end })
+                } else {
+                    // Clients learn of the drop after the network delay, in client order.
+                    let at = self.now + self.params.latency.as_micros();
+                    let seq = self.seq();
+                    let notices = Task::DropNotices {
+                        next: 0,
+                        end: self.records,
+                    };
+                    self.tasks.push(at, seq, notices);
+                    None
+                }
+            }
+            Task::DropNotices { next, end } => {
+                let stop = chunk_end(next, end.min(self.records));
+                for id in next..stop {
+                    if self
+                        .clients
+                        .get(id as usize)
+                        .is_some_and(|c| c.phase == Phase::Dropped)
+                    {
+                        let client = self.client_ref(id);
+                        self.reconnect_later(client);
+                    }
+                }
+                (stop < end.min(self.records)).then_some(Task::DropNotices { next: stop, end })
+            }
+            Task::Fanout { index, next, end } => {
+                let stop = chunk_end(next, end.min(self.records));
+                for id in next..stop {
+                    self.fan_out_to(id, index);
+                }
+                (stop < end.min(self.records)).then_some(Task::Fanout {
+                    index,
+                    next: stop,
+                    end,
+                })
+            }
+        };
+        if let Some(rest) = rest {
+            self.tasks.push(time, seq, rest);
+        }
+    }
+
+    /// Client `id` joins now, with a fresh record (a returning index keeps counting its incarnations).
+    fn add_client(&mut self, id: u32, cursor: u32) {
+        let fresh = Client {
+            pending: Chain::EMPTY,
+            cursor,
+            gen: 0,
+            token: 0,
+            phase: Phase::Idle,
+            attempts: 0,
+        };
+        match self.clients.get_mut(id as usize) {
+            Some(slot) => {
                 *slot = Client {
                     gen: slot.gen,
                     token: slot.token.wrapping_add(1),
                     ..fresh
-                };
-            } else {
-                self.clients.push(fresh);
+                }
             }
-            // Scheduling in time order keeps the send queue a FIFO; ties keep client order.
-            let client = ClientRef {
-                id,
-                gen: self.clients[id as usize].gen,
-            };
-            let seq = self.seq();
-            self.sends.push(self.now + phase, seq, client);
+            None => self.clients.push(fresh),
         }
-        self.n_active = n;
     }
 
     /// Client `id` leaves now: its connection closes, its held request and waiting messages are dropped.
@@ -1100,7 +1306,7 @@ impl World {
     fn forget_stale_hold_timers(&mut self) {
         if self.hold_timeouts.len() as u64 > 2 * self.held + 1024 {
             let clients = &self.clients;
-            let n_active = self.n_active;
+            let n_active = self.records;
             self.hold_timeouts.retain(|timer| {
                 let c = timer.client;
                 c.id < n_active && {
@@ -1320,7 +1526,7 @@ impl World {
                     Strategy::Streaming => self.reconnect_later(client),
                 }
             }
-            Delivery::Refused { client } | Delivery::Dropped { client } => {
+            Delivery::Refused { client } => {
                 if self.live(client) && self.strategy != Strategy::Polling {
                     self.reconnect_later(client);
                 }
@@ -1381,6 +1587,7 @@ impl World {
     }
 
     fn on_message(&mut self) {
+        let message_key = self.next_message;
         match self.params.pattern {
             MessagePattern::PerClient => {
                 // Every message of this instant, then created in client order.
@@ -1406,21 +1613,16 @@ impl World {
                 let index = self.log.push(self.now);
                 self.second.created += self.n_active as u64;
                 self.second.created_distinct += 1;
-                for id in 0..self.n_active {
-                    match self.clients[id as usize].phase {
-                        Phase::Held => self.release_hold(self.client_ref(id)),
-                        Phase::Connected => {
-                            self.clients[id as usize].cursor = index + 1;
-                            let client = self.client_ref(id);
-                            self.admit(Job {
-                                client,
-                                work: Work::PushBroadcast(index),
-                            });
-                        }
-                        _ => {}
-                    }
+                if self.strategy != Strategy::Polling {
+                    // Under this message's own key, so the fan-out finishes before anything after it.
+                    let fanout = Task::Fanout {
+                        index,
+                        next: 0,
+                        end: self.n_active,
+                    };
+                    self.tasks.push(message_key.0, message_key.1, fanout);
                 }
-                if self.log.wants_trim() {
+                if self.log.wants_trim(self.n_active) {
                     self.trim_log();
                 }
                 self.schedule_next_message();
@@ -1457,7 +1659,7 @@ impl World {
     /// Forgets broadcast messages that no client, queued push or flight still needs.
     fn trim_log(&mut self) {
         let mut min = self.log.end();
-        for c in &self.clients[..self.n_active as usize] {
+        for c in &self.clients[..self.active_records()] {
             min = min.min(c.cursor);
         }
         let job_index = |job: &Job| match job.work {
@@ -1484,83 +1686,83 @@ impl World {
         self.log.trim(min);
     }
 
-    fn on_restart(&mut self) {
+    /// The first step of a restart: the server goes down and drops the jobs in service (busy time up
+    /// to now counts: the integral stops here).
+    fn begin_restart(&mut self) {
         self.restarts_done += 1;
         self.down_until = self.now + self.params.downtime.as_micros();
-        let mut notify: Vec<u32> = Vec::new();
-        // Messages of dropped pushes, to return to their clients' backlogs in order.
-        let mut returned: Vec<(u32, u64, Work)> = Vec::new();
-        let dropped_jobs: Vec<Job> = self
+        let in_service: Vec<Job> = self
             .in_service_requests
             .drain_sorted()
             .into_iter()
             .chain(self.in_service_pushes.drain_sorted())
             .map(|e| e.payload)
-            .chain(self.waiting.drain(..))
             .collect();
-        self.waiting_requests = 0;
-        for job in dropped_jobs {
-            let live = self.live(job.client);
-            match job.work {
-                Work::Request => {
-                    self.second.dropped += 1;
-                    if live && self.strategy != Strategy::Polling {
-                        notify.push(job.client.id);
-                    }
-                }
-                Work::PushMessage(slot) => {
-                    if live {
-                        returned.push((job.client.id, self.slab.created(slot), job.work));
-                    } else {
-                        self.slab.release(slot);
-                        self.second.abandoned += 1;
-                    }
-                }
-                Work::PushBroadcast(index) => {
-                    if live {
-                        returned.push((job.client.id, self.log.created(index), job.work));
-                    } else {
-                        self.second.abandoned += 1;
-                    }
-                }
-                Work::Heartbeat => {}
-            }
+        for job in in_service {
+            self.drop_job(job);
         }
-        for id in 0..self.n_active {
-            let c = &mut self.clients[id as usize];
-            match c.phase {
-                Phase::Held => {
-                    self.held -= 1;
-                    self.second.dropped += 1;
+    }
+
+    /// A restart drops `job`: a request is lost (its client learns of it), a push's message goes back
+    /// to its client's backlog. Jobs are dropped in service order, then queue order, which for one
+    /// client is the order of its messages.
+    fn drop_job(&mut self, job: Job) {
+        let live = self.live(job.client);
+        let id = job.client.id as usize;
+        match job.work {
+            Work::Request => {
+                self.second.dropped += 1;
+                if live && self.strategy != Strategy::Polling {
+                    self.clients[id].phase = Phase::Dropped;
                 }
-                Phase::Connected => self.open_connections -= 1,
-                _ => continue,
             }
-            c.phase = Phase::Waiting;
-            c.token = c.token.wrapping_add(1);
-            notify.push(id);
-        }
-        // Stable: messages of one client keep the order in which they were queued, which is their order.
-        returned.sort_by_key(|&(id, created, _)| (id, created));
-        for (id, _, work) in returned {
-            let c = &mut self.clients[id as usize];
-            match work {
-                Work::PushMessage(slot) => {
-                    let mut pending = c.pending;
-                    self.slab.append(&mut pending, slot);
-                    self.clients[id as usize].pending = pending;
-                }
-                Work::PushBroadcast(index) => c.cursor = c.cursor.min(index),
-                _ => {}
+            Work::PushMessage(slot) if live => {
+                let mut pending = self.clients[id].pending;
+                self.slab.append(&mut pending, slot);
+                self.clients[id].pending = pending;
             }
+            Work::PushMessage(slot) => {
+                self.slab.release(slot);
+                self.second.abandoned += 1;
+            }
+            Work::PushBroadcast(index) if live => {
+                let c = &mut self.clients[id];
+                c.cursor = c.cursor.min(index);
+            }
+            Work::PushBroadcast(_) => self.second.abandoned += 1,
+            Work::Heartbeat => {}
         }
-        notify.sort_unstable();
-        notify.dedup();
-        let at = self.now + self.params.latency.as_micros();
-        for id in notify {
-            let client = self.client_ref(id);
-            let seq = self.seq();
-            self.deliveries.push(at, seq, Delivery::Dropped { client });
+    }
+
+    /// A restart closes client `id`'s connection or held request.
+    fn drop_client_connection(&mut self, id: u32) {
+        let c = &mut self.clients[id as usize];
+        match c.phase {
+            Phase::Held => {
+                self.held -= 1;
+                self.second.dropped += 1;
+            }
+            Phase::Connected => self.open_connections -= 1,
+            _ => return,
+        }
+        c.phase = Phase::Dropped;
+        c.token = c.token.wrapping_add(1);
+    }
+
+    /// Broadcast message `index` reaches client `id`: a held request is released, an open connection
+    /// gets a push.
+    fn fan_out_to(&mut self, id: u32, index: u32) {
+        match self.clients[id as usize].phase {
+            Phase::Held => self.release_hold(self.client_ref(id)),
+            Phase::Connected => {
+                self.clients[id as usize].cursor = index + 1;
+                let client = self.client_ref(id);
+                self.admit(Job {
+                    client,
+                    work: Work::PushBroadcast(index),
+                });
+            }
+            _ => {}
         }
     }
 }

@@ -1,0 +1,141 @@
+//! Helpers shared by the engine's native test suites: building parameters, running worlds in slices,
+//! capturing a world's whole output for comparison, and small statistics over the per-second series.
+//!
+//! Each test binary uses only some of these, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use pollstream_engine::{
+    Gauges, LatencyHistogram, Params, RawParams, SecondStats, SimTime, Strategy, Totals, World,
+};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{Rng, SeedableRng};
+
+/// Validated parameters: MODEL.md's defaults with `edit` applied.
+pub fn params(edit: impl FnOnce(&mut RawParams)) -> Params {
+    let mut raw = RawParams::default();
+    edit(&mut raw);
+    Params::try_from(raw.clone()).unwrap_or_else(|e| panic!("invalid test parameters {raw:?}: {e}"))
+}
+
+/// A world of `strategy` run from t = 0 to `secs` seconds in one call.
+pub fn run(params: &Params, strategy: Strategy, secs: u64) -> World {
+    let mut world = World::new(params, strategy);
+    world.run_until(SimTime::from_secs(secs));
+    world
+}
+
+/// Everything a world reports, for comparing two runs field by field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub now: SimTime,
+    pub seconds: Vec<SecondStats>,
+    pub totals: Totals,
+    pub gauges: Gauges,
+    pub histogram: LatencyHistogram,
+}
+
+pub fn output(world: &World) -> Output {
+    Output {
+        now: world.now(),
+        seconds: world.seconds().to_vec(),
+        totals: world.totals(),
+        gauges: world.gauges(),
+        histogram: world.latency_histogram().clone(),
+    }
+}
+
+/// Asserts two outputs are identical, pointing at the first second that differs rather than dumping both.
+pub fn assert_same_output(a: &Output, b: &Output, context: &str) {
+    assert_eq!(a.now, b.now, "{context}: clocks differ");
+    assert_eq!(
+        a.seconds.len(),
+        b.seconds.len(),
+        "{context}: numbers of seconds differ"
+    );
+    for (x, y) in a.seconds.iter().zip(&b.seconds) {
+        assert_eq!(x, y, "{context}: second {} differs", x.second);
+    }
+    assert_eq!(a.totals, b.totals, "{context}: totals differ");
+    assert_eq!(a.gauges, b.gauges, "{context}: gauges differ");
+    assert!(
+        a.histogram == b.histogram,
+        "{context}: latency histograms differ"
+    );
+}
+
+/// A tiny seeded generator for the property tests (no proptest: the suite must stay dependency-free).
+pub struct Gen(Xoshiro256PlusPlus);
+
+impl Gen {
+    pub fn new(seed: u64) -> Gen {
+        Gen(Xoshiro256PlusPlus::seed_from_u64(seed))
+    }
+    pub fn u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform integer in [lo, hi], both included.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        assert!(lo <= hi);
+        let span = hi - lo + 1;
+        lo + ((self.0.next_u64() as u128 * span as u128) >> 64) as u64
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+    /// Log-uniform in [lo, hi] (both > 0): every order of magnitude equally likely.
+    pub fn log_uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        (lo.ln() + self.unit() * (hi.ln() - lo.ln())).exp()
+    }
+    /// Log-uniform integer in [lo, hi], lo ≥ 1.
+    pub fn log_range(&mut self, lo: u64, hi: u64) -> u64 {
+        (self.log_uniform(lo as f64, hi as f64 + 1.0).floor() as u64).clamp(lo, hi)
+    }
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.range(0, items.len() as u64 - 1) as usize]
+    }
+}
+
+/// The seconds `[from, to)` of a series (by their `second` field).
+pub fn window(seconds: &[SecondStats], from: u64, to: u64) -> Vec<SecondStats> {
+    seconds
+        .iter()
+        .filter(|s| s.second >= from && s.second < to)
+        .copied()
+        .collect()
+}
+
+/// The mean of `f` over a set of seconds.
+pub fn mean_of(seconds: &[SecondStats], f: impl Fn(&SecondStats) -> f64) -> f64 {
+    assert!(!seconds.is_empty(), "empty window");
+    seconds.iter().map(f).sum::<f64>() / seconds.len() as f64
+}
+
+/// The sum of `f` over a set of seconds.
+pub fn sum_of(seconds: &[SecondStats], f: impl Fn(&SecondStats) -> u64) -> u64 {
+    seconds.iter().map(f).sum()
+}
+
+/// The exact mean latency (µs) of the messages delivered in a set of seconds, and how many there were:
+/// each second reports the exact mean of its own messages, so the count-weighted mean is exact.
+pub fn latency_mean(seconds: &[SecondStats]) -> (f64, u64) {
+    let count: u64 = seconds.iter().map(|s| s.latency.count).sum();
+    let sum: f64 = seconds
+        .iter()
+        .map(|s| s.latency.mean * s.latency.count as f64)
+        .sum();
+    (if count == 0 { 0.0 } else { sum / count as f64 }, count)
+}
+
+/// Asserts |got − want| ≤ tol, with a message that says what, by how much, and the allowance.
+#[track_caller]
+pub fn assert_close(what: &str, got: f64, want: f64, tol: f64) {
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: measured {got:.6}, theory {want:.6}, |diff| {:.6} > tolerance {tol:.6}",
+        (got - want).abs()
+    );
+}
