@@ -11,6 +11,7 @@
 //! ```
 
 pub mod format;
+mod holds;
 mod messages;
 pub mod metrics;
 pub mod params;

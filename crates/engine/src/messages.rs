@@ -34,16 +34,33 @@ impl Chain {
 /// Fixed-size message nodes with a free list.
 #[derive(Default)]
 pub(crate) struct Slab {
-    nodes: Vec<Node>,
+    /// Nodes in blocks of [`BLOCK`]: growing adds a block instead of copying every node into a buffer
+    /// twice as large, which would stall a browser frame and leave up to half of it unused.
+    blocks: Vec<Box<[Node]>>,
+    len: u32,
     free: u32,
 }
+
+const BLOCK_BITS: u32 = 16;
+const BLOCK: usize = 1 << BLOCK_BITS;
 
 impl Slab {
     pub fn new() -> Slab {
         Slab {
-            nodes: Vec::new(),
+            blocks: Vec::new(),
+            len: 0,
             free: NIL,
         }
+    }
+
+    #[inline]
+    fn node(&self, slot: u32) -> &Node {
+        &self.blocks[(slot >> BLOCK_BITS) as usize][slot as usize & (BLOCK - 1)]
+    }
+
+    #[inline]
+    fn node_mut(&mut self, slot: u32) -> &mut Node {
+        &mut self.blocks[(slot >> BLOCK_BITS) as usize][slot as usize & (BLOCK - 1)]
     }
 
     /// Stores a message created at `created` and returns its slot.
@@ -52,36 +69,45 @@ impl Slab {
         let node = Node { created, next: NIL };
         if self.free != NIL {
             let slot = self.free;
-            self.free = self.nodes[slot as usize].next;
-            self.nodes[slot as usize] = node;
+            self.free = self.node(slot).next;
+            *self.node_mut(slot) = node;
             slot
         } else {
-            self.nodes.push(node);
-            (self.nodes.len() - 1) as u32
+            let slot = self.len;
+            if slot as usize == self.blocks.len() * BLOCK {
+                let empty = Node {
+                    created: 0,
+                    next: NIL,
+                };
+                self.blocks.push(vec![empty; BLOCK].into_boxed_slice());
+            }
+            self.len += 1;
+            *self.node_mut(slot) = node;
+            slot
         }
     }
 
     /// The creation instant of the message in `slot`.
     #[inline]
     pub fn created(&self, slot: u32) -> u64 {
-        self.nodes[slot as usize].created
+        self.node(slot).created
     }
 
     /// Releases one slot.
     #[inline]
     pub fn release(&mut self, slot: u32) {
-        self.nodes[slot as usize].next = self.free;
+        self.node_mut(slot).next = self.free;
         self.free = slot;
     }
 
     /// Appends the message in `slot` to `chain`.
     #[inline]
     pub fn append(&mut self, chain: &mut Chain, slot: u32) {
-        self.nodes[slot as usize].next = NIL;
+        self.node_mut(slot).next = NIL;
         if chain.tail == NIL {
             chain.head = slot;
         } else {
-            self.nodes[chain.tail as usize].next = slot;
+            self.node_mut(chain.tail).next = slot;
         }
         chain.tail = slot;
         chain.len += 1;
@@ -92,9 +118,9 @@ impl Slab {
     pub fn consume(&mut self, chain: Chain, mut each: impl FnMut(u64)) {
         let mut slot = chain.head;
         for _ in 0..chain.len {
-            let node = self.nodes[slot as usize];
+            let node = *self.node(slot);
             each(node.created);
-            self.nodes[slot as usize].next = self.free;
+            self.node_mut(slot).next = self.free;
             self.free = slot;
             slot = node.next;
         }
@@ -106,13 +132,13 @@ impl Slab {
         let mut slot = chain.head;
         for _ in 0..chain.len {
             out.push(slot);
-            slot = self.nodes[slot as usize].next;
+            slot = self.node(slot).next;
         }
         out
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node>()
+        self.blocks.len() * BLOCK * std::mem::size_of::<Node>()
     }
 }
 

@@ -134,11 +134,9 @@ impl<P: Copy> TimeQueue<P> {
         all
     }
 
-    /// Keeps only the entries for which `keep` is true, in their order.
-    pub fn retain(&mut self, mut keep: impl FnMut(&P) -> bool) {
-        self.in_order.retain(|e| keep(&e.payload));
-        self.out_of_order.retain(|e| keep(&e.0.payload));
-        self.head = self.find_head();
+    /// Makes room for `additional` more in-order entries at once, without the slack of doubling.
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.in_order.reserve_exact(additional);
     }
 
     /// Gives back memory after a wave has passed (the start-up connects, a reconnect storm), so that a

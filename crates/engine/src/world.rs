@@ -22,6 +22,7 @@
 //! number). Parameter changes and restarts requested through the API apply at [`World::now`], before any
 //! event at that instant.
 
+use crate::holds::HoldTimers;
 use crate::messages::{BroadcastLog, Chain, Slab};
 use crate::metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
 use crate::params::{MessagePattern, Params, ReconnectPolicy, Strategy};
@@ -381,7 +382,7 @@ pub struct World {
     waiting: VecDeque<Job>,
     waiting_requests: u64,
     deliveries: TimeQueue<Delivery>,
-    hold_timeouts: TimeQueue<Timer>,
+    holds: HoldTimers,
     heartbeats: TimeQueue<Timer>,
 
     slab: Slab,
@@ -439,7 +440,7 @@ impl World {
             waiting: VecDeque::new(),
             waiting_requests: 0,
             deliveries: TimeQueue::default(),
-            hold_timeouts: TimeQueue::default(),
+            holds: HoldTimers::default(),
             heartbeats: TimeQueue::default(),
             slab: Slab::new(),
             log: BroadcastLog::default(),
@@ -658,7 +659,7 @@ impl World {
             + self.in_service_pushes.heap_bytes()
             + self.waiting.capacity() * std::mem::size_of::<Job>()
             + self.deliveries.heap_bytes()
-            + self.hold_timeouts.heap_bytes()
+            + self.holds.heap_bytes()
             + self.heartbeats.heap_bytes()
             + self.slab.heap_bytes()
             + self.log.heap_bytes()
@@ -749,7 +750,8 @@ impl World {
             requests_on_network: self.arrivals.len() as u64,
             requests_queued: self.waiting_requests,
             requests_in_service: self.in_service_requests.len() as u64,
-            requests_held: self.held,
+            // Counted in the hold lists, not taken from the counter, so that the two are checked.
+            requests_held: self.holds.len() as u64,
             messages_created: c.created,
             messages_delivered: c.delivered,
             messages_abandoned: c.abandoned,
@@ -832,7 +834,6 @@ impl World {
             queue.shrink();
         }
         self.deliveries.shrink();
-        self.hold_timeouts.shrink();
         self.heartbeats.shrink();
         shrink_deque(&mut self.waiting);
     }
@@ -861,7 +862,10 @@ impl World {
             (self.in_service_requests.peek_key(), Source::FinishRequest),
             (self.in_service_pushes.peek_key(), Source::FinishPush),
             (self.deliveries.peek_key(), Source::Delivery),
-            (self.hold_timeouts.peek_key(), Source::HoldTimeout),
+            (
+                self.holds.peek().map_or(NO_EVENT, |(key, _)| key),
+                Source::HoldTimeout,
+            ),
             (self.heartbeats.peek_key(), Source::Heartbeat),
         ];
         for candidate in candidates {
@@ -907,8 +911,8 @@ impl World {
                 }
             }
             Source::HoldTimeout => {
-                if let Some(e) = self.hold_timeouts.pop() {
-                    self.on_hold_timeout(e.payload);
+                if let Some((_, id)) = self.holds.peek() {
+                    self.release_hold(self.client_ref(id));
                 }
             }
             Source::Heartbeat => {
@@ -964,7 +968,15 @@ impl World {
             return;
         }
         self.clients
-            .reserve((n as usize).saturating_sub(self.clients.len()));
+            .reserve_exact((n as usize).saturating_sub(self.clients.len()));
+        // Each poller keeps one send scheduled and each open streaming connection one heartbeat:
+        // room for them all at once spares the doubling's slack (up to 24 bytes a client).
+        let joining = (n - old) as usize;
+        match self.strategy {
+            Strategy::Polling => self.sends.reserve_exact(joining),
+            Strategy::Streaming => self.heartbeats.reserve_exact(joining),
+            Strategy::LongPolling => {}
+        }
         self.n_active = n;
         let seq = self.seq();
         self.tasks
@@ -1147,6 +1159,7 @@ impl World {
         match client.phase {
             Phase::Held => {
                 self.held -= 1;
+                self.holds.remove(id);
                 self.second.requests_abandoned += 1;
             }
             Phase::Connected => self.open_connections -= 1,
@@ -1279,45 +1292,18 @@ impl World {
             && self.live(client)
             && !self.has_pending(client.id)
         {
-            let timeout = self.now + self.params.hold_timeout.as_micros();
-            let c = &mut self.clients[client.id as usize];
-            c.phase = Phase::Held;
-            c.token = c.token.wrapping_add(1);
-            let timer = Timer {
-                client,
-                token: c.token,
-            };
+            let tau = self.params.hold_timeout.as_micros();
+            self.clients[client.id as usize].phase = Phase::Held;
             self.held += 1;
-            self.forget_stale_hold_timers();
             self.max_open = self.max_open.max(self.open_connections + self.held);
             let seq = self.seq();
-            self.hold_timeouts.push(timeout, seq, timer);
+            self.holds.insert(client.id, self.now + tau, seq, tau);
             return;
         }
         self.admit(Job {
             client,
             work: Work::Request,
         });
-    }
-
-    /// A hold answered early leaves its timeout behind, to be skipped when it fires. When such stale
-    /// timers outnumber the live ones, sweep them out, so that memory follows the requests held now
-    /// rather than every hold of the last timeout (amortized O(1) per hold).
-    fn forget_stale_hold_timers(&mut self) {
-        if self.hold_timeouts.len() as u64 > 2 * self.held + 1024 {
-            let clients = &self.clients;
-            let n_active = self.records;
-            self.hold_timeouts.retain(|timer| {
-                let c = timer.client;
-                c.id < n_active && {
-                    let client = &clients[c.id as usize];
-                    client.gen == c.gen
-                        && client.phase == Phase::Held
-                        && client.token == timer.token
-                }
-            });
-            self.hold_timeouts.shrink();
-        }
     }
 
     fn has_pending(&self, id: u32) -> bool {
@@ -1534,20 +1520,10 @@ impl World {
         }
     }
 
-    fn on_hold_timeout(&mut self, timer: Timer) {
-        if self.live(timer.client) {
-            let c = self.clients[timer.client.id as usize];
-            if c.phase == Phase::Held && c.token == timer.token {
-                self.release_hold(timer.client);
-            }
-        }
-    }
-
     /// A held long-poll joins the queue, without a new limit check.
     fn release_hold(&mut self, client: ClientRef) {
-        let c = &mut self.clients[client.id as usize];
-        c.phase = Phase::Waiting;
-        c.token = c.token.wrapping_add(1);
+        self.clients[client.id as usize].phase = Phase::Waiting;
+        self.holds.remove(client.id);
         self.held -= 1;
         self.admit(Job {
             client,
@@ -1740,6 +1716,7 @@ impl World {
         match c.phase {
             Phase::Held => {
                 self.held -= 1;
+                self.holds.remove(id);
                 self.second.dropped += 1;
             }
             Phase::Connected => self.open_connections -= 1,
