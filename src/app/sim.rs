@@ -1,0 +1,606 @@
+//! The simulation side of the app: one [`World`] per strategy, advanced in lockstep under a time budget.
+//!
+//! Pure Rust with an injected clock, so the frame logic is tested natively; the browser shell calls
+//! [`Driver::tick`] from `requestAnimationFrame` with `performance.now()`.
+//!
+//! Lockstep: the worlds advance towards one common `target` instant. A new target is set only once every
+//! world has reached the old one, and parameter changes and server restarts are applied only then, so
+//! that every world sees them at the same simulated instant.
+
+use std::collections::VecDeque;
+
+use pollstream_engine::{Params, SimDuration, SimTime, Strategy, World};
+
+use super::palette;
+use super::snapshot::{Snapshot, SpeedReport, CHART_SECONDS};
+use super::state::Speed;
+use crate::animation::{AnimationFeed, WorldFeed};
+
+/// Clients of each world that the animated view follows (fewer when N is smaller).
+pub const TRACED_CLIENTS: u32 = 24;
+/// Bounds of the event budget of one call to `World::advance`. Within them a call gets the share of the
+/// frame's remaining time of each world still behind, converted to events at the measured cost.
+const MIN_CHUNK: u64 = 200;
+const MAX_CHUNK: u64 = 200_000;
+/// The assumed cost of one event before any was measured: 20,000 events take about 10 ms.
+const START_MS_PER_EVENT: f64 = 0.000_5;
+/// With "as fast as it goes", the common target moves one simulated second at a time.
+const MAX_PACE_SLICE: SimDuration = SimDuration::SECOND;
+/// Longest wall-clock gap one frame makes up for (after a stall or a hidden tab).
+const MAX_FRAME_GAP_MS: f64 = 100.0;
+/// Snapshots are published at most this often while running.
+pub const PUBLISH_EVERY_MS: f64 = 200.0;
+
+/// How the common target moves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pace {
+    /// Only a requested step (and finishing the current target) moves the worlds.
+    Paused,
+    /// This many simulated seconds per wall-clock second.
+    Times(f64),
+    /// As far as the frame budget allows.
+    Max,
+}
+
+impl Pace {
+    /// The pace of the play state and speed control.
+    pub fn of(playing: bool, speed: Speed) -> Pace {
+        match (playing, speed) {
+            (false, _) => Pace::Paused,
+            (true, Speed::Times(x)) => Pace::Times(x),
+            (true, Speed::Max) => Pace::Max,
+        }
+    }
+}
+
+/// What one frame did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FrameReport {
+    /// Events processed by all worlds together.
+    pub events: u64,
+    /// A requested step reached its end in this frame.
+    pub step_done: bool,
+}
+
+/// The worlds, side by side.
+pub struct Sim {
+    params: Params,
+    worlds: Vec<World>,
+    /// The instant every world is advancing to.
+    target: SimTime,
+    pending_params: Option<Params>,
+    pending_restart: bool,
+    /// Where a step requested while paused ends.
+    step_to: Option<SimTime>,
+    /// The next world to advance, round-robin.
+    cursor: usize,
+    /// Measured wall-clock milliseconds per event (a moving average).
+    ms_per_event: f64,
+    /// Something the panels show changed outside the normal passing of time.
+    changed: bool,
+}
+
+fn new_world(params: &Params, strategy: Strategy) -> World {
+    let mut world = World::new(params, strategy);
+    // Spread evenly over the clients; the engine keeps following as many when N changes.
+    world.set_traced_clients(TRACED_CLIENTS);
+    // The panels show the last minute at most: a long run at full speed keeps no more.
+    world.set_series_limit(Some(CHART_SECONDS));
+    world
+}
+
+impl Sim {
+    /// A world per strategy in `strategies`, all at t = 0.
+    pub fn new(params: &Params, strategies: &[Strategy]) -> Sim {
+        Sim {
+            params: params.clone(),
+            worlds: strategies.iter().map(|s| new_world(params, *s)).collect(),
+            target: SimTime::ZERO,
+            pending_params: None,
+            pending_restart: false,
+            step_to: None,
+            cursor: 0,
+            ms_per_event: START_MS_PER_EVENT,
+            changed: true,
+        }
+    }
+
+    /// Starts again from t = 0 (drops pending changes and steps).
+    pub fn reset(&mut self, params: &Params, strategies: &[Strategy]) {
+        let ms_per_event = self.ms_per_event;
+        *self = Sim::new(params, strategies);
+        self.ms_per_event = ms_per_event;
+    }
+
+    /// Switches worlds off at once; switching one on starts every world again from t = 0, so that all
+    /// of them share one history.
+    pub fn set_strategies(&mut self, strategies: &[Strategy]) {
+        if self.strategies() == strategies {
+            return;
+        }
+        if strategies
+            .iter()
+            .all(|s| self.worlds.iter().any(|w| w.strategy() == *s))
+        {
+            self.worlds.retain(|w| strategies.contains(&w.strategy()));
+            self.cursor = 0;
+            self.changed = true;
+        } else {
+            let params = self
+                .pending_params
+                .take()
+                .unwrap_or_else(|| self.params.clone());
+            self.reset(&params, strategies);
+        }
+    }
+
+    /// New parameters for the running worlds, applied at the next instant they all share.
+    pub fn set_params(&mut self, params: &Params) {
+        self.pending_params = (*params != self.params).then(|| params.clone());
+    }
+
+    /// Restarts every world's server at the next instant they all share.
+    pub fn restart_server(&mut self) {
+        self.pending_restart = true;
+    }
+
+    /// Asks to advance to the end of the current simulated second (a further second if a step is under
+    /// way), even while paused.
+    pub fn step(&mut self) {
+        let from = self.step_to.unwrap_or(self.target).max(self.now());
+        let second = from.as_micros() / 1_000_000;
+        self.step_to = Some(SimTime::from_secs(second + 1));
+    }
+
+    /// The strategies with a world, in order.
+    pub fn strategies(&self) -> Vec<Strategy> {
+        self.worlds.iter().map(World::strategy).collect()
+    }
+
+    pub fn worlds(&self) -> &[World] {
+        &self.worlds
+    }
+
+    /// The parameters in force (not those still pending).
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The common simulated time: the earliest of the worlds' clocks.
+    pub fn now(&self) -> SimTime {
+        self.worlds
+            .iter()
+            .map(World::now)
+            .min()
+            .unwrap_or(SimTime::ZERO)
+    }
+
+    /// Whether every world has reached the common target.
+    pub fn in_lockstep(&self) -> bool {
+        self.worlds.iter().all(|w| w.now() >= self.target)
+    }
+
+    /// Whether something changed outside the passing of time since the last call (and forgets it).
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
+    fn apply_pending(&mut self) {
+        if let Some(params) = self.pending_params.take() {
+            for world in &mut self.worlds {
+                world.set_params(&params);
+            }
+            self.params = params;
+            self.changed = true;
+        }
+        if std::mem::take(&mut self.pending_restart) {
+            for world in &mut self.worlds {
+                world.restart_server();
+            }
+            self.changed = true;
+        }
+    }
+
+    /// Advances the worlds for one animation frame: `wall_dt_ms` since the last frame, stopping once
+    /// `budget_ms` of `clock` has passed (a single `advance` call is bounded by an event budget).
+    pub fn frame(
+        &mut self,
+        pace: Pace,
+        wall_dt_ms: f64,
+        budget_ms: f64,
+        clock: &mut dyn FnMut() -> f64,
+    ) -> FrameReport {
+        let start = clock();
+        let mut report = FrameReport::default();
+        let mut moved_for_this_frame = false;
+        if pace != Pace::Paused {
+            self.step_to = None;
+        }
+        if self.worlds.is_empty() {
+            return report;
+        }
+        loop {
+            if self.in_lockstep() {
+                // Every world is at `target`: the one moment to change them all.
+                self.apply_pending();
+                let now = self.target;
+                let next = match pace {
+                    Pace::Times(speed) if !moved_for_this_frame => {
+                        moved_for_this_frame = true;
+                        let dt = wall_dt_ms.clamp(0.0, MAX_FRAME_GAP_MS);
+                        Some(now + SimDuration::from_secs_f64(speed * dt / 1e3))
+                    }
+                    Pace::Times(_) => None,
+                    Pace::Max => Some(now + MAX_PACE_SLICE),
+                    Pace::Paused => match self.step_to {
+                        Some(to) if to > now => Some(to),
+                        Some(_) => {
+                            self.step_to = None;
+                            report.step_done = true;
+                            None
+                        }
+                        None => None,
+                    },
+                };
+                match next {
+                    Some(next) if next > now => self.target = next,
+                    _ => break,
+                }
+            }
+            let n = self.worlds.len();
+            let Some(index) = (0..n)
+                .map(|k| (self.cursor + k) % n)
+                .find(|&i| self.worlds[i].now() < self.target)
+            else {
+                continue;
+            };
+            self.cursor = (index + 1) % n;
+            // This world's share of what is left of the frame, in events.
+            let behind = self
+                .worlds
+                .iter()
+                .filter(|w| w.now() < self.target)
+                .count()
+                .max(1);
+            let remaining_ms = (budget_ms - (clock() - start)).max(0.0);
+            let chunk = ((remaining_ms / behind as f64 / self.ms_per_event) as u64)
+                .clamp(MIN_CHUNK, MAX_CHUNK);
+            let before = clock();
+            let advance = self.worlds[index].advance(self.target, chunk);
+            let took = clock() - before;
+            report.events += advance.events;
+            if advance.events >= MIN_CHUNK / 2 {
+                let cost = took / advance.events as f64;
+                self.ms_per_event = 0.7 * self.ms_per_event + 0.3 * cost.max(1e-7);
+            }
+            if clock() - start >= budget_ms {
+                break;
+            }
+        }
+        report
+    }
+
+    /// Writes what the animated view draws for the current instant.
+    pub fn fill_feed(&self, feed: &mut AnimationFeed) {
+        feed.now = self.now();
+        feed.latency = self.params.latency;
+        feed.worlds.clear();
+        for world in &self.worlds {
+            let gauges = world.gauges();
+            feed.worlds.push(WorldFeed {
+                strategy: world.strategy(),
+                color: palette::color(world.strategy()),
+                n_clients: world.params().n_clients,
+                traced: world.traced_clients(),
+                flights: world.flights(),
+                states: world.traced_client_states(),
+                server_down: gauges.server_down,
+                queue_len: gauges.queue_len,
+                busy_workers: gauges.busy_workers,
+                workers: world.params().n_workers,
+                open_connections: gauges.open_connections,
+            });
+        }
+    }
+}
+
+/// Simulated speed actually achieved over the last second of wall-clock time.
+#[derive(Debug, Default)]
+pub struct SpeedMeter {
+    /// (wall ms, simulated µs), oldest first.
+    samples: VecDeque<(f64, u64)>,
+}
+
+impl SpeedMeter {
+    const WINDOW_MS: f64 = 1_000.0;
+    const MIN_SPAN_MS: f64 = 250.0;
+
+    pub fn record(&mut self, wall_ms: f64, sim: SimTime) {
+        self.samples.push_back((wall_ms, sim.as_micros()));
+        while self.samples.len() > 2 && wall_ms - self.samples[1].0 >= Self::WINDOW_MS {
+            self.samples.pop_front();
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.samples.clear();
+    }
+
+    /// Simulated seconds per wall-clock second, once a quarter of a second has been measured.
+    pub fn speed(&self) -> Option<f64> {
+        let (first, last) = (self.samples.front()?, self.samples.back()?);
+        let span_ms = last.0 - first.0;
+        (span_ms >= Self::MIN_SPAN_MS)
+            .then(|| last.1.saturating_sub(first.1) as f64 / 1e3 / span_ms)
+    }
+}
+
+/// The simulation plus its pacing: what the animation-frame loop drives.
+pub struct Driver {
+    pub sim: Sim,
+    playing: bool,
+    speed: Speed,
+    last_frame_ms: Option<f64>,
+    last_publish_ms: f64,
+    last_published_now: Option<SimTime>,
+    meter: SpeedMeter,
+    seq: u64,
+    dirty: bool,
+}
+
+impl Driver {
+    pub fn new(sim: Sim, playing: bool, speed: Speed) -> Driver {
+        Driver {
+            sim,
+            playing,
+            speed,
+            last_frame_ms: None,
+            last_publish_ms: f64::NEG_INFINITY,
+            last_published_now: None,
+            meter: SpeedMeter::default(),
+            seq: 0,
+            dirty: true,
+        }
+    }
+
+    /// Follows the play button and the speed control.
+    pub fn set_pace(&mut self, playing: bool, speed: Speed) {
+        if (playing, speed) != (self.playing, self.speed) {
+            self.playing = playing;
+            self.speed = speed;
+            self.meter.clear();
+            self.dirty = true;
+        }
+    }
+
+    /// Marks the panels out of date (after a reset, say).
+    pub fn touch(&mut self) {
+        self.dirty = true;
+    }
+
+    /// One animation frame at wall-clock `now_ms`: advances the worlds within `budget_ms` and returns a
+    /// snapshot when the panels should show a new one (at most every [`PUBLISH_EVERY_MS`] while time
+    /// passes, at once after a step or a change).
+    pub fn tick(
+        &mut self,
+        now_ms: f64,
+        budget_ms: f64,
+        clock: &mut dyn FnMut() -> f64,
+    ) -> Option<Snapshot> {
+        let dt = self.last_frame_ms.map_or(0.0, |last| now_ms - last);
+        self.last_frame_ms = Some(now_ms);
+        let report = self
+            .sim
+            .frame(Pace::of(self.playing, self.speed), dt, budget_ms, clock);
+        if self.playing {
+            self.meter.record(now_ms, self.sim.now());
+        }
+        let changed = self.sim.take_changed() || self.dirty || report.step_done;
+        let time_passed = self.last_published_now != Some(self.sim.now());
+        if changed || (time_passed && now_ms - self.last_publish_ms >= PUBLISH_EVERY_MS) {
+            self.dirty = false;
+            self.last_publish_ms = now_ms;
+            self.last_published_now = Some(self.sim.now());
+            self.seq += 1;
+            Some(Snapshot::capture(&self.sim, self.seq, self.speed_report()))
+        } else {
+            None
+        }
+    }
+
+    /// The requested and the achieved speed.
+    pub fn speed_report(&self) -> SpeedReport {
+        SpeedReport {
+            playing: self.playing,
+            requested: self.speed,
+            achieved: if self.playing {
+                self.meter.speed()
+            } else {
+                None
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pollstream_engine::{ParamKey, RawParams};
+
+    fn fake_clock() -> impl FnMut() -> f64 {
+        let mut t = 0.0;
+        move || {
+            t += 0.01;
+            t
+        }
+    }
+
+    fn params(set: &[(ParamKey, &str)]) -> Params {
+        let mut raw = RawParams::default();
+        for (key, text) in set {
+            raw.set(*key, text).unwrap();
+        }
+        Params::try_from(raw).unwrap()
+    }
+
+    #[test]
+    fn worlds_advance_together_at_the_requested_speed() {
+        let mut sim = Sim::new(&Params::default(), &Strategy::ALL);
+        let mut clock = fake_clock();
+        for _ in 0..10 {
+            sim.frame(Pace::Times(2.0), 50.0, 8.0, &mut clock);
+        }
+        assert_eq!(sim.now(), SimTime::from_secs(1), "10 frames of 50 ms at 2×");
+        assert!(sim.worlds().iter().all(|w| w.now() == sim.now()));
+    }
+
+    #[test]
+    fn a_long_gap_is_not_made_up_at_once() {
+        let mut sim = Sim::new(&Params::default(), &[Strategy::Polling]);
+        sim.frame(Pace::Times(1.0), 60_000.0, 8.0, &mut fake_clock());
+        assert_eq!(sim.now(), SimTime::from_micros(100_000));
+    }
+
+    #[test]
+    fn pausing_stops_time_and_a_step_ends_at_the_next_whole_second() {
+        let mut sim = Sim::new(&Params::default(), &Strategy::ALL);
+        let mut clock = fake_clock();
+        sim.frame(Pace::Times(1.0), 30.0, 8.0, &mut clock);
+        let report = sim.frame(Pace::Paused, 30.0, 8.0, &mut clock);
+        assert_eq!(sim.now(), SimTime::from_micros(30_000));
+        assert!(!report.step_done);
+        sim.step();
+        let report = sim.frame(Pace::Paused, 30.0, 8.0, &mut clock);
+        // The stub engine reaches any target at once; a real one may need several frames.
+        let report = if report.step_done {
+            report
+        } else {
+            sim.frame(Pace::Paused, 0.0, 8.0, &mut clock)
+        };
+        assert!(report.step_done);
+        assert_eq!(sim.now(), SimTime::from_secs(1));
+        sim.step();
+        sim.step();
+        for _ in 0..3 {
+            sim.frame(Pace::Paused, 0.0, 8.0, &mut clock);
+        }
+        assert_eq!(sim.now(), SimTime::from_secs(3), "two steps: two seconds");
+    }
+
+    #[test]
+    fn the_fastest_pace_stops_when_the_budget_is_spent() {
+        let mut sim = Sim::new(&Params::default(), &Strategy::ALL);
+        let mut t = 0.0;
+        let mut calls = 0;
+        let mut clock = || {
+            t += 0.05;
+            calls += 1;
+            t
+        };
+        let report = sim.frame(Pace::Max, 16.0, 8.0, &mut clock);
+        assert!(
+            calls < 1_000,
+            "stopped once 8 ms had passed ({calls} clock reads)"
+        );
+        assert!(report.events > 0);
+        assert!(
+            sim.now() > SimTime::ZERO,
+            "every world moved: {}",
+            sim.now()
+        );
+    }
+
+    #[test]
+    fn parameter_changes_and_restarts_wait_for_a_common_instant() {
+        let mut sim = Sim::new(&Params::default(), &Strategy::ALL);
+        sim.take_changed();
+        let faster = params(&[(ParamKey::Interval, "100ms")]);
+        sim.set_params(&faster);
+        assert_eq!(sim.params(), &Params::default(), "pending");
+        sim.frame(Pace::Paused, 0.0, 8.0, &mut fake_clock());
+        assert_eq!(sim.params(), &faster);
+        assert!(sim.worlds().iter().all(|w| w.params() == &faster));
+        assert!(sim.take_changed());
+        sim.set_params(&faster);
+        sim.frame(Pace::Paused, 0.0, 8.0, &mut fake_clock());
+        assert!(
+            !sim.take_changed(),
+            "the same parameters again are no change"
+        );
+        sim.restart_server();
+        sim.frame(Pace::Paused, 0.0, 8.0, &mut fake_clock());
+        assert!(sim.take_changed());
+    }
+
+    #[test]
+    fn switching_a_strategy_on_starts_again_and_off_does_not() {
+        let mut sim = Sim::new(&Params::default(), &Strategy::ALL);
+        sim.frame(Pace::Times(1.0), 50.0, 8.0, &mut fake_clock());
+        sim.set_strategies(&[Strategy::Polling, Strategy::Streaming]);
+        assert_eq!(sim.strategies(), [Strategy::Polling, Strategy::Streaming]);
+        assert_eq!(sim.now(), SimTime::from_micros(50_000));
+        sim.set_strategies(&Strategy::ALL);
+        assert_eq!(sim.strategies(), Strategy::ALL);
+        assert_eq!(sim.now(), SimTime::ZERO);
+    }
+
+    #[test]
+    fn the_feed_follows_a_few_clients_of_each_world() {
+        let sim = Sim::new(&params(&[(ParamKey::Clients, "5")]), &Strategy::ALL);
+        let mut feed = AnimationFeed::default();
+        sim.fill_feed(&mut feed);
+        assert_eq!(feed.worlds.len(), 3);
+        assert_eq!(feed.worlds[0].traced, 5);
+        assert_eq!(feed.worlds[0].states.len(), 5);
+        assert_eq!(feed.worlds[2].color, "#009E73");
+        assert_eq!(feed.latency, SimDuration::from_millis(50));
+    }
+
+    #[test]
+    fn the_meter_measures_simulated_seconds_per_wall_second() {
+        let mut meter = SpeedMeter::default();
+        meter.record(0.0, SimTime::ZERO);
+        assert_eq!(meter.speed(), None);
+        for i in 1..=100 {
+            meter.record(i as f64 * 20.0, SimTime::from_micros(i * 8_000));
+        }
+        let speed = meter.speed().unwrap();
+        assert!((speed - 0.4).abs() < 1e-9, "{speed}");
+    }
+
+    #[test]
+    fn the_driver_publishes_on_change_and_then_at_most_five_times_a_second() {
+        let mut driver = Driver::new(
+            Sim::new(&Params::default(), &Strategy::ALL),
+            true,
+            Speed::Times(1.0),
+        );
+        let mut clock = fake_clock();
+        let mut published = 0;
+        for frame in 0..60 {
+            if driver.tick(frame as f64 * 16.0, 8.0, &mut clock).is_some() {
+                published += 1;
+            }
+        }
+        // About a second of frames: the first, then every 200 ms.
+        assert!((5..=6).contains(&published), "{published}");
+        driver.set_pace(false, Speed::Times(1.0));
+        assert!(
+            driver.tick(1000.0, 8.0, &mut clock).is_some(),
+            "pausing publishes once"
+        );
+        assert!(
+            driver.tick(2000.0, 8.0, &mut clock).is_none(),
+            "then nothing while paused"
+        );
+        driver.sim.step();
+        let mut stepped = None;
+        for i in 0..3 {
+            stepped = stepped.or(driver.tick(2000.0 + i as f64, 8.0, &mut clock));
+        }
+        assert_eq!(
+            stepped.expect("a snapshot after the step").now,
+            SimTime::from_secs(1)
+        );
+    }
+}
