@@ -28,7 +28,7 @@ pub struct Prediction {
 
 /// The mean long-poll cycle in seconds: service, the round trip, and the hold when nothing was pending.
 ///
-/// E[cycle] = s + 2d + e^(−2λd)·(1 − e^(−λτ))/λ (the hold term tends to τ as λ → 0).
+/// E\[cycle\] = s + 2d + e^(−2λd)·(1 − e^(−λτ))/λ (the hold term tends to τ as λ → 0).
 pub fn long_poll_cycle_s(params: &Params) -> f64 {
     let s = params.service.as_secs_f64();
     let d = params.latency.as_secs_f64();
