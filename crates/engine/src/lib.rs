@@ -10,6 +10,7 @@
 //! assert!(totals.requests > 0);
 //! ```
 
+mod deque;
 pub mod format;
 mod holds;
 mod messages;

@@ -7,8 +7,9 @@
 //! heap instead, and `pop` takes the smaller of the two heads. The result is always exactly ordered by
 //! (time, sequence), whatever the order of insertion.
 
+use crate::deque::BlockDeque;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
 /// One scheduled event: when, in what order among events of the same instant, and what.
 #[derive(Clone, Copy, Debug)]
@@ -45,19 +46,11 @@ impl<P> Ord for Earliest<P> {
     }
 }
 
-/// Shrinks a deque to twice its length when it holds less than a quarter of its capacity.
-pub(crate) fn shrink_deque<T>(deque: &mut VecDeque<T>) {
-    let len = deque.len();
-    if deque.capacity() > 4 * len + 1024 {
-        deque.shrink_to(2 * len);
-    }
-}
-
 /// The key of an empty queue: after every real event.
 pub(crate) const NO_EVENT: (u64, u64) = (u64::MAX, u64::MAX);
 
 pub(crate) struct TimeQueue<P> {
-    in_order: VecDeque<Entry<P>>,
+    in_order: BlockDeque<Entry<P>>,
     out_of_order: BinaryHeap<Earliest<P>>,
     /// The key of the earliest entry, kept up to date so that peeking, which the engine does for every
     /// queue at every event, is one load.
@@ -67,7 +60,7 @@ pub(crate) struct TimeQueue<P> {
 impl<P> Default for TimeQueue<P> {
     fn default() -> Self {
         TimeQueue {
-            in_order: VecDeque::new(),
+            in_order: BlockDeque::default(),
             out_of_order: BinaryHeap::new(),
             head: NO_EVENT,
         }
@@ -127,22 +120,16 @@ impl<P: Copy> TimeQueue<P> {
 
     /// Removes every entry and returns them in (time, sequence) order.
     pub fn drain_sorted(&mut self) -> Vec<Entry<P>> {
-        let mut all: Vec<Entry<P>> = self.in_order.drain(..).collect();
+        let mut all: Vec<Entry<P>> = self.in_order.drain_all().collect();
         all.extend(self.out_of_order.drain().map(|e| e.0));
         all.sort_unstable_by_key(Entry::key);
         self.head = NO_EVENT;
         all
     }
 
-    /// Makes room for `additional` more in-order entries at once, without the slack of doubling.
-    pub fn reserve_exact(&mut self, additional: usize) {
-        self.in_order.reserve_exact(additional);
-    }
-
-    /// Gives back memory after a wave has passed (the start-up connects, a reconnect storm), so that a
-    /// world's footprint follows what it holds now. Cheap when there is nothing to give back.
+    /// Gives back memory after a wave of out-of-order entries has passed (a reconnect storm with
+    /// random delays). The in-order part gives back its blocks as it drains.
     pub fn shrink(&mut self) {
-        shrink_deque(&mut self.in_order);
         let len = self.out_of_order.len();
         if self.out_of_order.capacity() > 4 * len + 1024 {
             self.out_of_order.shrink_to(2 * len);
@@ -151,7 +138,7 @@ impl<P: Copy> TimeQueue<P> {
 
     /// Bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        (self.in_order.capacity() + self.out_of_order.capacity()) * std::mem::size_of::<Entry<P>>()
+        self.in_order.heap_bytes() + self.out_of_order.capacity() * std::mem::size_of::<Entry<P>>()
     }
 }
 

@@ -30,12 +30,13 @@
 //! number). Parameter changes and restarts requested through the API apply at [`World::now`], before any
 //! event at that instant.
 
+use crate::deque::BlockDeque;
 use crate::holds::HoldTimers;
 use crate::messages::{BroadcastLog, Chain, Slab};
 use crate::metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
 use crate::params::{MessagePattern, Params, ReconnectPolicy, Strategy};
 use crate::params::{BACKOFF_BASE, BACKOFF_CAP, FIXED_RECONNECT_DELAY};
-use crate::queue::{shrink_deque, TimeQueue, NO_EVENT};
+use crate::queue::{TimeQueue, NO_EVENT};
 use crate::rng::{self, Stream};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
@@ -49,7 +50,7 @@ const MAX_FLIGHTS: usize = 4096;
 pub struct Advance {
     /// Whether the world reached the requested instant (false: the event budget ran out first).
     pub reached: bool,
-    /// Events processed by this call.
+    /// The budget this call used: events processed, a chunk of many-client work counting as several.
     pub events: u64,
 }
 
@@ -265,8 +266,11 @@ enum Task {
     Fanout { index: u32, next: u32, end: u32 },
 }
 
-/// Clients per chunk of a [`Task`]: about 10 µs of work.
-const TASK_CHUNK: u32 = 4096;
+/// Clients per chunk of a [`Task`]: a few microseconds of work.
+const TASK_CHUNK: u32 = 1024;
+/// What a chunk costs against [`World::advance`]'s budget, in ordinary events: about the time that
+/// many events take, so that a budget bounds the time of a call whatever the events are.
+const TASK_CHUNK_COST: u64 = 64;
 
 /// Clients who joined at one instant, sending their first requests at their phases.
 ///
@@ -387,7 +391,7 @@ pub struct World {
     arrivals: TimeQueue<ClientRef>,
     in_service_requests: TimeQueue<Job>,
     in_service_pushes: TimeQueue<Job>,
-    waiting: VecDeque<Job>,
+    waiting: BlockDeque<Job>,
     waiting_requests: u64,
     deliveries: TimeQueue<Delivery>,
     holds: HoldTimers,
@@ -445,7 +449,7 @@ impl World {
             arrivals: TimeQueue::default(),
             in_service_requests: TimeQueue::default(),
             in_service_pushes: TimeQueue::default(),
-            waiting: VecDeque::new(),
+            waiting: BlockDeque::default(),
             waiting_requests: 0,
             deliveries: TimeQueue::default(),
             holds: HoldTimers::default(),
@@ -494,9 +498,14 @@ impl World {
 
     /// Processes events until `until` or until `max_events` events have been processed, whichever
     /// comes first. The result is the same however a run is sliced into calls.
+    ///
+    /// The budget is in ordinary events; a chunk of work that concerns many clients at one instant
+    /// (clients joining, a restart's sweep, a broadcast fan-out) counts as the events it costs in time,
+    /// so that a budget bounds how long a call takes.
     pub fn advance(&mut self, until: SimTime, max_events: u64) -> Advance {
         let until = until.as_micros();
         let mut events = 0;
+        let mut dispatched = 0;
         let reached = loop {
             let (key, source) = self.next_event();
             if key.0 >= until {
@@ -510,9 +519,14 @@ impl World {
             }
             self.advance_clock(key.0);
             self.dispatch(source);
-            events += 1;
+            dispatched += 1;
+            events += if source == Source::Task {
+                TASK_CHUNK_COST
+            } else {
+                1
+            };
         };
-        self.events += events;
+        self.events += dispatched;
         Advance { reached, events }
     }
 
@@ -665,7 +679,7 @@ impl World {
             + self.arrivals.heap_bytes()
             + self.in_service_requests.heap_bytes()
             + self.in_service_pushes.heap_bytes()
-            + self.waiting.capacity() * std::mem::size_of::<Job>()
+            + self.waiting.heap_bytes()
             + self.deliveries.heap_bytes()
             + self.holds.heap_bytes()
             + self.heartbeats.heap_bytes()
@@ -843,7 +857,6 @@ impl World {
         }
         self.deliveries.shrink();
         self.heartbeats.shrink();
-        shrink_deque(&mut self.waiting);
     }
 
     fn trim_series(&mut self) {
@@ -977,13 +990,8 @@ impl World {
         }
         self.clients
             .reserve_exact((n as usize).saturating_sub(self.clients.len()));
-        // Each poller keeps one send scheduled and each open streaming connection one heartbeat:
-        // room for them all at once spares the doubling's slack (up to 24 bytes a client).
-        let joining = (n - old) as usize;
-        match self.strategy {
-            Strategy::Polling => self.sends.reserve_exact(joining),
-            Strategy::Streaming => self.heartbeats.reserve_exact(joining),
-            Strategy::LongPolling => {}
+        if self.strategy == Strategy::LongPolling {
+            self.holds.reserve(n as usize);
         }
         self.n_active = n;
         let seq = self.seq();
@@ -1179,7 +1187,7 @@ impl World {
         client.phase = Phase::Gone;
         client.gen = client.gen.wrapping_add(1);
         client.token = client.token.wrapping_add(1);
-        self.slab.consume(chain, |_| {});
+        self.slab.release_chain(chain);
         self.second.abandoned += abandoned;
     }
 
@@ -1478,7 +1486,7 @@ impl World {
             } => {
                 let carried = chain.len as u64 + (to - from) as u64;
                 if !self.live(client) {
-                    self.slab.consume(chain, |_| {});
+                    self.slab.release_chain(chain);
                     self.second.abandoned += carried;
                     return;
                 }

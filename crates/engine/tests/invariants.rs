@@ -553,7 +553,9 @@ fn execute(sc: &Scenario, checked: bool) -> common::Output {
                     ctx()
                 );
             }
-            if !adv.reached && adv.events != budget {
+            // A call stops once its budget is used up; a chunk of many-client work costs several events,
+            // so the last one may overshoot, but a call never stops short of its budget.
+            if !adv.reached && adv.events < budget {
                 panic!("stopped early ({adv:?}) with budget {budget} in {}", ctx());
             }
             // Checking costs O(clients + queue): with a tiny budget, check the first slices of a step,
