@@ -6,6 +6,8 @@
 //! appending keeps a list sorted, and an early answer unlinks its client in O(1). After τ changes, new
 //! holds go to the list of the new τ; the earliest deadline is the smallest head among the lists.
 
+use crate::blocks::BlockVec;
+
 const NIL: u32 = u32::MAX;
 /// The deadline of a client that is not linked.
 const UNLINKED: u64 = u64::MAX;
@@ -35,22 +37,15 @@ struct List {
 
 #[derive(Default)]
 pub(crate) struct HoldTimers {
-    links: Vec<Link>,
+    links: BlockVec<Link>,
     lists: Vec<List>,
 }
 
 impl HoldTimers {
-    /// Makes room for clients `0..n` at once (one allocation, instead of doubling as holds come).
-    pub fn reserve(&mut self, n: usize) {
-        self.links.reserve_exact(n.saturating_sub(self.links.len()));
-    }
-
     /// Client `id`'s request is held from now until `deadline` = now + `tau`.
     pub fn insert(&mut self, id: u32, deadline: u64, seq: u64, tau: u64) {
         let index = id as usize;
-        if self.links.len() <= index {
-            self.links.resize(index + 1, FREE);
-        }
+        self.links.extend_to(index + 1, FREE);
         self.remove(id);
         let list = match self.lists.iter().position(|l| l.tau == tau) {
             Some(list) => list,
@@ -121,11 +116,14 @@ impl HoldTimers {
 
     /// Held requests now.
     pub fn len(&self) -> usize {
-        self.links.iter().filter(|l| l.deadline != UNLINKED).count()
+        self.links
+            .iter_to(self.links.len())
+            .filter(|l| l.deadline != UNLINKED)
+            .count()
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.links.capacity() * std::mem::size_of::<Link>()
+        self.links.heap_bytes()
     }
 }
 

@@ -10,7 +10,7 @@
 //! assert!(totals.requests > 0);
 //! ```
 
-mod deque;
+mod blocks;
 pub mod format;
 mod holds;
 mod messages;

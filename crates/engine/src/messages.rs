@@ -4,6 +4,7 @@
 //! delivered: the slab reuses its slot. A broadcast message is stored once, however many clients it goes
 //! to; each client keeps a cursor into the log, and the log forgets what every cursor has passed.
 
+use crate::blocks::BlockDeque;
 use std::collections::VecDeque;
 
 /// "No message": the end of a list.
@@ -41,7 +42,7 @@ pub(crate) struct Slab {
     free: u32,
     /// Chains released without being touched (see [`Slab::release_chain`]), linked onto the free list
     /// one at a time when it runs dry.
-    garbage: Vec<Chain>,
+    garbage: BlockDeque<Chain>,
 }
 
 const BLOCK_BITS: u32 = 16;
@@ -53,7 +54,7 @@ impl Slab {
             blocks: Vec::new(),
             len: 0,
             free: NIL,
-            garbage: Vec::new(),
+            garbage: BlockDeque::default(),
         }
     }
 
@@ -72,7 +73,7 @@ impl Slab {
     pub fn alloc(&mut self, created: u64) -> u32 {
         let node = Node { created, next: NIL };
         if self.free == NIL {
-            if let Some(chain) = self.garbage.pop() {
+            if let Some(chain) = self.garbage.pop_front() {
                 self.node_mut(chain.tail).next = NIL;
                 self.free = chain.head;
             }
@@ -128,7 +129,7 @@ impl Slab {
     /// second); the nodes are reused once the free list runs dry.
     pub fn release_chain(&mut self, chain: Chain) {
         if chain.len > 0 {
-            self.garbage.push(chain);
+            self.garbage.push_back(chain);
         }
     }
 
@@ -157,8 +158,7 @@ impl Slab {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.blocks.len() * BLOCK * std::mem::size_of::<Node>()
-            + self.garbage.capacity() * std::mem::size_of::<Chain>()
+        self.blocks.len() * BLOCK * std::mem::size_of::<Node>() + self.garbage.heap_bytes()
     }
 }
 

@@ -7,7 +7,7 @@
 //! heap instead, and `pop` takes the smaller of the two heads. The result is always exactly ordered by
 //! (time, sequence), whatever the order of insertion.
 
-use crate::deque::BlockDeque;
+use crate::blocks::BlockDeque;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 

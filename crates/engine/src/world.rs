@@ -30,7 +30,7 @@
 //! number). Parameter changes and restarts requested through the API apply at [`World::now`], before any
 //! event at that instant.
 
-use crate::deque::BlockDeque;
+use crate::blocks::{BlockDeque, BlockVec};
 use crate::holds::HoldTimers;
 use crate::messages::{BroadcastLog, Chain, Slab};
 use crate::metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
@@ -378,7 +378,7 @@ pub struct World {
     jitter_rng: Stream,
     reconnect_rng: Stream,
 
-    clients: Vec<Client>,
+    clients: BlockVec<Client>,
     n_active: u32,
     /// Clients `0..records` have a record for their current incarnation (all N, once the task that
     /// adds clients is done; the table may hold stale records past it).
@@ -439,7 +439,7 @@ impl World {
             phase_rng: Stream::new(seed, rng::PHASES),
             jitter_rng: Stream::new(seed, rng::JITTER),
             reconnect_rng: Stream::new(seed, rng::RECONNECT),
-            clients: Vec::new(),
+            clients: BlockVec::default(),
             n_active: 0,
             records: 0,
             tasks: TimeQueue::default(),
@@ -674,7 +674,7 @@ impl World {
     /// Bytes of memory the world holds: clients, queues, waiting messages and series.
     pub fn memory_bytes(&self) -> usize {
         std::mem::size_of::<World>()
-            + self.clients.capacity() * std::mem::size_of::<Client>()
+            + self.clients.heap_bytes()
             + self.sends.heap_bytes()
             + self.arrivals.heap_bytes()
             + self.in_service_requests.heap_bytes()
@@ -744,7 +744,7 @@ impl World {
             c
         };
         let mut found = 0u64;
-        for client in &self.clients[..self.active_records()] {
+        for client in self.clients.iter_to(self.active_records()) {
             found += client.pending.len as u64 + (self.log.end() - client.cursor) as u64;
         }
         let in_jobs = |job: &Job| matches!(job.work, Work::PushMessage(_) | Work::PushBroadcast(_));
@@ -987,11 +987,6 @@ impl World {
         }
         if n == old {
             return;
-        }
-        self.clients
-            .reserve_exact((n as usize).saturating_sub(self.clients.len()));
-        if self.strategy == Strategy::LongPolling {
-            self.holds.reserve(n as usize);
         }
         self.n_active = n;
         let seq = self.seq();
@@ -1651,7 +1646,7 @@ impl World {
     /// Forgets broadcast messages that no client, queued push or flight still needs.
     fn trim_log(&mut self) {
         let mut min = self.log.end();
-        for c in &self.clients[..self.active_records()] {
+        for c in self.clients.iter_to(self.active_records()) {
             min = min.min(c.cursor);
         }
         let job_index = |job: &Job| match job.work {
