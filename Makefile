@@ -18,7 +18,8 @@ BENCH_ARGS ?=
 BROWSER_ENV := CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver.json
 
 .PHONY: help tools tools-wasm tools-web tools-browser serve dist test fmt clippy clippy-wasm test-native \
-	test-wasm-engine test-browser test-e2e golden bench size clean
+	test-wasm-engine test-browser test-e2e golden bench bench-native bench-browser perf-browser size size-ratchet \
+	clean
 
 help:
 	@echo "make serve              build the app and serve it on http://$(ADDRESS):$(PORT)/"
@@ -29,8 +30,11 @@ help:
 	@echo "make test-browser       the web crate's wasm-bindgen tests in headless Chromium"
 	@echo "make test-e2e           the end-to-end browser test (tests/e2e/run.sh)"
 	@echo "make golden             regenerate crates/engine/tests/golden/digests.txt from a native run"
-	@echo "make bench              engine throughput and memory (BENCH_ARGS=--quick for a 10x smaller run)"
-	@echo "make size               raw and gzipped sizes of dist/"
+	@echo "make bench              engine throughput and memory, natively then in headless Chromium"
+	@echo "make bench-native       native only (BENCH_ARGS=--quick for a 10x smaller run)"
+	@echo "make bench-browser      the engine compiled to wasm32, flat out in headless Chromium"
+	@echo "make perf-browser       the app's figures in Chromium: size, first chart, frame times, largest N, long tasks"
+	@echo "make size               raw and gzipped sizes of dist/; fails over the 200 KB gzipped budget"
 	@echo "make clean              remove build outputs"
 
 # --- tools -----------------------------------------------------------------------------------------------
@@ -56,27 +60,37 @@ serve: tools-web
 	@echo "serving the default scenario on http://$(ADDRESS):$(PORT)/"
 	trunk serve --offline --address $(ADDRESS) --port $(PORT)
 
+# Trunk's post_build hook (scripts/post-build.mjs, see Trunk.toml) makes dist/ self-contained and CSP-clean
+# and copies the example post into it.
 dist: tools-web
 	trunk build --release --offline
 
+# The gzipped transfer of HTML + JS + wasm + CSS; fails over SIZE_BUDGET bytes (default 200000).
 size:
 	scripts/size.sh dist
+
+# Issue #4's budget is 200 KB and the build is not there yet (215 KB at the last measure): until it is,
+# `make test` holds the line where the build stands, so that nothing makes it bigger unnoticed. Lower
+# SIZE_CEILING as the build shrinks; at 200000 this becomes `make size`.
+SIZE_CEILING ?= 216000
+size-ratchet:
+	SIZE_BUDGET=$(SIZE_CEILING) scripts/size.sh dist
 
 # --- tests -----------------------------------------------------------------------------------------------
 
 # Installs everything first, then runs each check in order; the first failure stops the run.
 test: tools-browser
-	$(MAKE) --no-print-directory TOOLS_READY=1 fmt clippy clippy-wasm test-native test-wasm-engine test-browser test-e2e
+	$(MAKE) --no-print-directory TOOLS_READY=1 fmt clippy clippy-wasm test-native test-wasm-engine test-browser test-e2e size-ratchet
 	@echo "make test: all checks passed"
 
 fmt:
 	cargo fmt --all -- --check
 
 clippy:
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 clippy-wasm: tools-wasm
-	cargo clippy --target $(WASM) -p pollstream -p pollstream-engine --all-targets -- -D warnings
+	cargo clippy --target $(WASM) -p pollstream -p pollstream-engine --all-targets --all-features -- -D warnings
 
 test-native:
 	cargo test --workspace --no-fail-fast
@@ -96,8 +110,21 @@ golden:
 
 # --- performance -----------------------------------------------------------------------------------------
 
-bench:
+bench: bench-native bench-browser
+
+bench-native:
 	cargo bench -p pollstream-engine --bench throughput -- $(BENCH_ARGS)
+
+# Both build the app apart from dist/ (target/perf-dist), so that they never race a test's build.
+PERF_DIST := target/perf-dist
+
+bench-browser: tools-browser
+	trunk build --release --offline --all-features --dist $(PERF_DIST)
+	PERF_DIST=$(PERF_DIST) node tests/e2e/perf.mjs bench
+
+perf-browser: tools-browser
+	trunk build --release --offline --all-features --dist $(PERF_DIST)
+	PERF_DIST=$(PERF_DIST) node tests/e2e/perf.mjs $(PERF_ARGS)
 
 clean:
 	cargo clean

@@ -13,6 +13,7 @@ set -euo pipefail
 WASM_BINDGEN_VERSION=0.2.130
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+TERSER_VERSION="${TERSER_VERSION:-5.51.2}"
 TOOLS_DIR="${POLLSTREAM_TOOLS_DIR:-$HOME/.cache/pollstream-tools}"
 
 what="${1:-all}"
@@ -79,6 +80,11 @@ install_web() {
   if ! "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
     log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $TOOLS_DIR"
     npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" binaryen@"$BINARYEN_VERSION"
+  fi
+  # terser minifies the wasm-bindgen JS glue in scripts/post-build.mjs (Trunk's minify-js cannot parse it).
+  if ! "$TOOLS_DIR/node_modules/.bin/terser" --version 2>/dev/null | grep -q "terser $TERSER_VERSION\$"; then
+    log "installing terser $TERSER_VERSION (npm) into $TOOLS_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" terser@"$TERSER_VERSION"
   fi
 }
 
