@@ -1,10 +1,50 @@
 //! pollstream in the browser: the app shell ([`app`]), its charts ([`charts`]) and the animated view of
 //! the clients and the server ([`animation`]). The simulation itself is the `pollstream-engine` crate.
+//!
+//! Where it mounts: into every element with a `data-pollstream` attribute, one independent simulator
+//! each, whose scenario is the attribute (`<div data-pollstream="clients=1000&panels=load"></div>`);
+//! on a page without any, the full app into `<body>`, whose scenario is the page address.
 
 mod animation;
 mod app;
 mod charts;
+mod csp_style;
+
+/// The attribute that marks a mount point, and the one set on it once mounted (so that loading the
+/// script twice mounts nothing twice).
+const MOUNT: &str = "data-pollstream";
+const MOUNTED: &str = "data-pollstream-mounted";
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    app::perf::install_panic_hook();
+    #[cfg(feature = "bench")]
+    if app::bench::requested() {
+        app::bench::start();
+        return;
+    }
+    // Before anything renders: `data-style` attributes become styles that a strict CSP allows.
+    csp_style::install();
+    let document = web_sys::window().and_then(|w| w.document());
+    let mut mounted = 0;
+    while let Some(element) = document.as_ref().and_then(|d| {
+        d.query_selector(&format!("[{MOUNT}]:not([{MOUNTED}])"))
+            .ok()
+            .flatten()
+    }) {
+        mounted += 1;
+        let _ = element.set_attribute(MOUNTED, "");
+        let props = app::AppProps {
+            query: Some(element.get_attribute(MOUNT).unwrap_or_default().into()),
+            // The element's own id names its instance's ids (`sim-chat-clients`); else its number.
+            id_prefix: match element.id() {
+                id if id.is_empty() => format!("ps{mounted}-"),
+                id => format!("{id}-"),
+            }
+            .into(),
+        };
+        yew::Renderer::<app::App>::with_root_and_props(element, props).render();
+    }
+    if mounted == 0 {
+        yew::Renderer::<app::App>::new().render();
+    }
 }

@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement};
 use yew::prelude::*;
 
+use crate::app::perf::{self, Span};
 use crate::charts::web;
 use scene::{Align, Painter, SceneColors};
 
@@ -77,34 +78,29 @@ pub fn ServerAnimation(props: &ServerAnimationProps) -> Html {
             move || drop(runner)
         });
     }
+    // Styles: static/style.css; the colours through `data-style` (crate::csp_style: CSP-safe).
     let swatch = |color: &str, filled: bool| {
         let fill = if filled { color } else { "transparent" };
-        format!(
-            "display:inline-block;width:.65em;height:.65em;border-radius:50%;background:{fill};border:1.5px solid {color};margin-right:.35em;vertical-align:-.05em"
-        )
+        format!("background:{fill};border-color:{color}")
     };
-    let item = "display:inline-flex;align-items:center;margin-right:1em;white-space:nowrap";
     html! {
-        <figure class="ps-animation" style="margin:0;min-width:0">
-            <div ref={box_ref} class="ps-animation-stage" style="position:relative;min-width:0">
+        <figure class="ps-animation">
+            <div ref={box_ref} class="ps-animation-stage">
                 <canvas ref={canvas_ref} role="img"
-                    aria-label="Clients around each server; dots are requests, responses and pushes on the network"
-                    style="display:block;width:100%;height:240px"></canvas>
+                    aria-label="Clients around each server; dots are requests, responses and pushes on the network"></canvas>
             </div>
             <figcaption>
-                <ul class="ps-animation-legend" aria-label="What the dots are"
-                    style="list-style:none;margin:.3em 0 0;padding:0;font-size:.85em;display:flex;flex-wrap:wrap">
+                <ul class="ps-animation-legend" aria-label="What the dots are">
                     { for scene::KINDS.iter().map(|k| html! {
-                        <li style={item}><span aria-hidden="true" style={swatch(scene::kind_color(*k), *k != pollstream_engine::FlightKind::EmptyResponse)}></span>{ scene::kind_label(*k) }</li>
+                        <li class="ps-legend-item"><span class="ps-swatch" aria-hidden="true" data-style={swatch(scene::kind_color(*k), *k != pollstream_engine::FlightKind::EmptyResponse)}></span>{ scene::kind_label(*k) }</li>
                     }) }
                 </ul>
-                <ul class="ps-animation-legend" aria-label="Client states"
-                    style="list-style:none;margin:.2em 0 0;padding:0;font-size:.8em;display:flex;flex-wrap:wrap;opacity:.85">
+                <ul class="ps-animation-legend ps-animation-states" aria-label="Client states">
                     { for scene::STATES.iter().filter(|s| **s != ClientState::Gone).map(|s| html! {
-                        <li style={item}><span aria-hidden="true" style={swatch(scene::state_color(*s).unwrap_or("#9a9a9a"), true)}></span>{ format!("client {}", scene::state_label(*s)) }</li>
+                        <li class="ps-legend-item"><span class="ps-swatch" aria-hidden="true" data-style={swatch(scene::state_color(*s).unwrap_or("#9a9a9a"), true)}></span>{ format!("client {}", scene::state_label(*s)) }</li>
                     }) }
                 </ul>
-                <p ref={summary_ref} class="ps-animation-summary" style="margin:.3em 0 0;font-size:.85em"></p>
+                <p ref={summary_ref} class="ps-animation-summary"></p>
             </figcaption>
         </figure>
     }
@@ -236,16 +232,20 @@ fn frame(state: &Rc<RefCell<LoopState>>, ms: f64) {
     if s.stopped {
         return;
     }
-    draw_frame(&mut s, ms);
+    let start = perf::now_ms();
+    if draw_frame(&mut s, ms) {
+        perf::span(Span::Animation, start, perf::now_ms());
+    }
     s.request();
 }
 
-fn draw_frame(s: &mut LoopState, ms: f64) {
+/// Draws if anything changed (and at least once a second); whether it drew.
+fn draw_frame(s: &mut LoopState, ms: f64) -> bool {
     let (Some(canvas), Some(stage)) = (
         s.canvas.cast::<HtmlCanvasElement>(),
         s.stage.cast::<Element>(),
     ) else {
-        return;
+        return false;
     };
     let width = match s.width {
         Some(w) => w,
@@ -257,7 +257,7 @@ fn draw_frame(s: &mut LoopState, ms: f64) {
         }
     };
     if width.is_nan() || width < 1.0 {
-        return;
+        return false;
     }
     if s.colors.is_none() || ms - s.colors_read_at > 2000.0 {
         let fresh = scene_colors(&stage);
@@ -269,8 +269,10 @@ fn draw_frame(s: &mut LoopState, ms: f64) {
     }
     let reduced = s.reduced.get();
     let outer = s.feed.try_borrow().ok().map(|f| f.clone());
-    let Some(outer) = outer else { return };
-    let Ok(feed) = outer.try_borrow() else { return };
+    let Some(outer) = outer else { return false };
+    let Ok(feed) = outer.try_borrow() else {
+        return false;
+    };
     let dpr = web::device_pixel_ratio();
     let key = (
         feed.now,
@@ -289,7 +291,7 @@ fn draw_frame(s: &mut LoopState, ms: f64) {
             due || *last_key != key
         };
         if !redraw {
-            return;
+            return false;
         }
     }
     let colors = s.colors.clone().unwrap_or_default();
@@ -301,16 +303,16 @@ fn draw_frame(s: &mut LoopState, ms: f64) {
     if canvas.height() != h {
         canvas.set_height(h);
     }
-    let _ = canvas.set_attribute(
-        "style",
-        &format!("display:block;width:{width}px;height:{height}px;max-width:100%"),
-    );
+    // Through the CSSOM, not a style attribute, which a strict CSP refuses (crate::csp_style).
+    canvas.style().set_css_text(&format!(
+        "display:block;width:{width}px;height:{height}px;max-width:100%"
+    ));
     let ctx = canvas
         .get_context("2d")
         .ok()
         .flatten()
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-    let Some(ctx) = ctx else { return };
+    let Some(ctx) = ctx else { return false };
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     let mut painter = CanvasPainter {
         ctx: &ctx,
@@ -339,6 +341,7 @@ fn draw_frame(s: &mut LoopState, ms: f64) {
             }
         }
     }
+    true
 }
 
 fn scene_colors(stage: &Element) -> SceneColors {

@@ -205,7 +205,20 @@ pub fn client_position(c: &Cell, i: usize, n: usize) -> (f64, f64) {
     } else {
         c.radius
     };
-    (c.cx + r * angle.cos(), c.cy + r * angle.sin())
+    let (sin, cos) = sin_cos(angle);
+    (c.cx + r * cos, c.cy + r * sin)
+}
+
+/// The browser's own sine and cosine in WebAssembly: Rust's would add libm's trigonometry (about 2.5
+/// KB gzipped) to a build with a size budget, for a drawing that needs no bit-exact result.
+#[cfg(target_arch = "wasm32")]
+fn sin_cos(angle: f64) -> (f64, f64) {
+    (js_sys::Math::sin(angle), js_sys::Math::cos(angle))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn sin_cos(angle: f64) -> (f64, f64) {
+    angle.sin_cos()
 }
 
 /// How far along its way a flight is at `now`, 0..1; `None` when it is not on the network at `now`.

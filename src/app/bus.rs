@@ -6,6 +6,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::perf;
+
 /// The latest value and who wants to hear of the next one.
 pub struct Bus<T> {
     latest: RefCell<Rc<T>>,
@@ -27,13 +29,16 @@ impl<T> Bus<T> {
     }
 
     /// Stores `value` and hands it to every subscriber.
+    /// Yew re-renders the subscribers in a microtask: [`perf`] times that too.
     pub fn publish(&self, value: Rc<T>) {
+        let start = perf::now_ms();
         *self.latest.borrow_mut() = value.clone();
         // Clone the list first: a subscriber may subscribe or unsubscribe while being told.
         let subscribers = self.subscribers.borrow().clone();
         for (_, callback) in subscribers {
             callback.emit(value.clone());
         }
+        perf::render_from(start);
     }
 
     pub fn subscribe(&self, callback: Callback<Rc<T>>) -> u64 {

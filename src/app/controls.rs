@@ -7,11 +7,11 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::bus::{use_bus, BusHandle};
-use super::palette;
 use super::presets::PRESETS;
 use super::scale::{slider_readout, slider_scale, slider_text, slider_value, SLIDER_PARAMS};
 use super::snapshot::Snapshot;
 use super::state::{Action, Speed, UiState};
+use super::{use_ids, Ids};
 
 /// What every control needs: the state to show and where to send actions.
 #[derive(Properties, PartialEq)]
@@ -50,36 +50,37 @@ pub fn Transport(props: &TransportProps) -> Html {
         })
     };
     let seed_error = state.error(ParamKey::Seed);
+    let ids = use_ids();
     html! {
         <div class="transport" role="group" aria-label="Simulation">
-            <button id="play" type="button" class="primary" aria-pressed={state.playing.to_string()}
+            <button id={ids.of("play")} type="button" class="primary" aria-pressed={state.playing.to_string()}
                 onclick={on(if state.playing { Action::Pause } else { Action::Play })}>
                 { if state.playing { "Pause" } else { "Play" } }
             </button>
-            <button id="step" type="button" onclick={on(Action::Step)}
+            <button id={ids.of("step")} type="button" onclick={on(Action::Step)}
                 title="Pause and advance to the end of the current simulated second">
                 { "Step 1 s" }
             </button>
-            <label class="inline" for="speed">{ "Speed" }
-                <select id="speed" onchange={on_speed}>
+            <label class="inline" for={ids.of("speed")}>{ "Speed" }
+                <select id={ids.of("speed")} onchange={on_speed}>
                     { for Speed::CHOICES.iter().map(|s| html! {
                         <option value={s.key()} selected={*s == state.speed}>{ s.label() }</option>
                     }) }
                 </select>
             </label>
             <SpeedReadout bus={props.bus.clone()} />
-            <button id="reset" type="button" onclick={on(Action::Reset)}
+            <button id={ids.of("reset")} type="button" onclick={on(Action::Reset)}
                 title="Start every world again from t = 0">{ "Reset" }</button>
-            <button id="restart-server" type="button" class="danger" onclick={on(Action::Restart)}
+            <button id={ids.of("restart-server")} type="button" class="danger" onclick={on(Action::Restart)}
                 title="Drop every connection and refuse requests for the downtime">
                 { "Restart server" }
             </button>
-            <label class="inline" for="seed">{ "Seed" }
-                <input id="seed" type="text" inputmode="numeric" size="8" value={state.raw.seed.to_string()}
-                    aria-invalid={seed_error.is_some().to_string()} aria-describedby="seed-error"
+            <label class="inline" for={ids.of("seed")}>{ "Seed" }
+                <input id={ids.of("seed")} type="text" inputmode="numeric" size="8" value={state.raw.seed.to_string()}
+                    aria-invalid={seed_error.is_some().to_string()} aria-describedby={ids.of("seed-error")}
                     onchange={on_seed} />
             </label>
-            <p id="seed-error" class="error" role="alert">{ seed_error.unwrap_or_default().to_string() }</p>
+            <p id={ids.of("seed-error")} class="error" role="alert">{ seed_error.unwrap_or_default().to_string() }</p>
         </div>
     }
 }
@@ -93,6 +94,7 @@ pub struct BusProps {
 #[component]
 pub fn SpeedReadout(props: &BusProps) -> Html {
     let snapshot = use_bus(props.bus.clone());
+    let ids = use_ids();
     let achieved = snapshot
         .speed
         .achieved
@@ -100,9 +102,9 @@ pub fn SpeedReadout(props: &BusProps) -> Html {
         .unwrap_or_default();
     html! {
         <p class="readout" aria-live="off">
-            <span id="sim-clock">{ snapshot.now.to_string() }</span>
+            <span id={ids.of("sim-clock")}>{ snapshot.now.to_string() }</span>
             { " · " }
-            <output id="speed-readout" data-value={achieved}>{ snapshot.speed.text() }</output>
+            <output id={ids.of("speed-readout")} class="speed-readout" data-value={achieved}>{ snapshot.speed.text() }</output>
         </p>
     }
 }
@@ -117,25 +119,29 @@ pub struct SliderProps {
 #[component]
 pub fn ParamSlider(props: &SliderProps) -> Html {
     let key = props.key_;
-    let scale = use_memo(key, |key| slider_scale(*key).expect("a slider parameter"));
+    let memo = use_memo(key, |key| slider_scale(*key));
+    let ids = use_ids();
+    let Some(scale) = memo.as_ref() else {
+        return Html::default(); // not a slider parameter
+    };
     let state = &props.state;
     let index = scale.index_of(slider_value(&state.raw, key));
     let readout = slider_readout(&state.raw, key);
     let oninput = {
         let state = state.clone();
-        let scale = scale.clone();
+        let memo = memo.clone();
         Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            if let Ok(index) = input.value().parse::<usize>() {
+            if let (Some(scale), Ok(index)) = (memo.as_ref(), input.value().parse::<usize>()) {
                 state.dispatch(Action::SetParam(key, slider_text(key, scale.value(index))));
             }
         })
     };
-    let id = key.name();
+    let id = ids.of(key.name());
     html! {
         <div class="slider">
-            <label for={id}>{ key.label() }</label>
-            <output id={format!("{id}-value")} for={id}>{ readout.clone() }</output>
+            <label for={id.clone()}>{ key.label() }</label>
+            <output id={ids.of(&format!("{}-value", key.name()))} for={id.clone()}>{ readout.clone() }</output>
             <input id={id} type="range" min="0" max={(scale.len() - 1).to_string()} step="1"
                 value={index.to_string()} aria-valuetext={readout} title={key.help()} {oninput} />
         </div>
@@ -158,6 +164,7 @@ pub fn MainSliders(props: &StateProps) -> Html {
 #[component]
 pub fn Strategies(props: &StateProps) -> Html {
     let state = &props.state;
+    let ids = use_ids();
     html! {
         <fieldset class="strategies">
             <legend>{ "Worlds side by side" }</legend>
@@ -167,9 +174,9 @@ pub fn Strategies(props: &StateProps) -> Html {
                     let state = state.clone();
                     Callback::from(move |_: Event| state.dispatch(Action::ToggleStrategy(strategy)))
                 };
-                let id = format!("strategy-{}", strategy.name());
+                let id = ids.of(&format!("strategy-{}", strategy.name()));
                 html! {
-                    <label class="strategy" for={id.clone()} style={format!("--c:{}", palette::color(strategy))}>
+                    <label class={format!("strategy s-{}", strategy.name())} for={id.clone()}>
                         <input id={id} type="checkbox" checked={enabled}
                             disabled={enabled && state.strategies.len() == 1} {onchange} />
                         <span class="swatch" aria-hidden="true"></span>
@@ -186,9 +193,10 @@ pub fn Strategies(props: &StateProps) -> Html {
 pub fn Presets(props: &StateProps) -> Html {
     let state = &props.state;
     let current = PRESETS.iter().find(|p| Some(p.id) == state.preset);
+    let ids = use_ids();
     html! {
-        <div class="presets" role="group" aria-labelledby="presets-title">
-            <h3 id="presets-title">{ "Try a scenario" }</h3>
+        <div class="presets" role="group" aria-labelledby={ids.of("presets-title")}>
+            <h3 id={ids.of("presets-title")}>{ "Try a scenario" }</h3>
             <div class="preset-buttons">
                 { for PRESETS.iter().enumerate().map(|(index, preset)| {
                     let onclick = {
@@ -196,7 +204,7 @@ pub fn Presets(props: &StateProps) -> Html {
                         Callback::from(move |_: MouseEvent| state.dispatch(Action::LoadPreset(index)))
                     };
                     html! {
-                        <button id={format!("preset-{}", preset.id)} type="button" title={preset.description}
+                        <button id={ids.of(&format!("preset-{}", preset.id))} type="button" title={preset.description}
                             aria-pressed={(Some(preset.id) == state.preset).to_string()} {onclick}>
                             { preset.name }
                         </button>
@@ -222,8 +230,8 @@ fn hint(key: ParamKey, text: &str) -> Option<String> {
 }
 
 /// One field of the "more parameters" panel, chosen by the kind of range.
-fn param_field(state: &UseReducerHandle<UiState>, key: ParamKey) -> Html {
-    let id = format!("param-{}", key.name());
+fn param_field(ids: &Ids, state: &UseReducerHandle<UiState>, key: ParamKey) -> Html {
+    let id = ids.of(&format!("param-{}", key.name()));
     let error_id = format!("{id}-error");
     let value = state.raw.get(key);
     let error = state.error(key);
@@ -288,9 +296,10 @@ pub fn MoreParams(props: &StateProps) -> Html {
         let has_error = keys.clone().any(|key| props.state.error(key).is_some());
         *use_state(move || has_error)
     };
-    let fields = keys.map(|key| param_field(&props.state, key));
+    let ids = use_ids();
+    let fields = keys.map(|key| param_field(&ids, &props.state, key));
     html! {
-        <details class="more" id="more-parameters" open={initially_open}>
+        <details class="more" id={ids.of("more-parameters")} open={initially_open}>
             <summary>{ "More parameters" }</summary>
             <p class="note">{ "Durations take a unit (250us, 2ms, 1.5s, 2m). Press Enter or leave the \
                 field to apply; a running simulation takes the new value at once." }</p>

@@ -1,6 +1,8 @@
 //! The panels that show a snapshot: what you are seeing, the charts and the summary table. Each one
 //! subscribes to the snapshot bus itself, so that only these re-render a few times a second.
 
+use std::rc::Rc;
+
 use pollstream_engine::{theory, Prediction};
 use yew::prelude::*;
 
@@ -8,28 +10,71 @@ use super::bus::use_bus;
 use super::chart_data::{cdf_lines, time_charts};
 use super::controls::BusProps;
 use super::csv;
-use super::palette;
 use super::snapshot::{Metric, TABLE_SECONDS};
 use super::story::sentences;
 use super::web;
+use super::{use_ids, Ids};
 use crate::charts::{CdfChart, TimeChart};
 
 /// "What you are seeing": a few sentences computed from the latest snapshot.
 #[component]
 pub fn Story(props: &BusProps) -> Html {
     let snapshot = use_bus(props.bus.clone());
+    let ids = use_ids();
     html! {
-        <section id="story" class="story" aria-labelledby="story-title">
-            <h2 id="story-title">{ "What you are seeing" }</h2>
+        <section id={ids.of("story")} class="story" aria-labelledby={ids.of("story-title")}>
+            <h2 id={ids.of("story-title")}>{ "What you are seeing" }</h2>
             { for sentences(&snapshot).into_iter().map(|s| html! { <p>{ s }</p> }) }
         </section>
     }
 }
 
-/// The charts of the last minute, the latency CDF and the CSV download.
+/// The two groups of charts, each a panel of its own (`panels=load,latency`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartGroup {
+    /// What the server does: requests, utilization, queue, connections, memory, bandwidth.
+    Load,
+    /// How long messages wait: p50 and p99 over time, and the distribution since the start.
+    Latency,
+}
+
+impl ChartGroup {
+    /// Whether the time chart `id` (from `time_charts`) belongs here.
+    pub fn has(self, id: &str) -> bool {
+        (id == "chart-latency") == (self == ChartGroup::Latency)
+    }
+
+    fn section_id(self) -> &'static str {
+        match self {
+            ChartGroup::Load => "charts",
+            ChartGroup::Latency => "latency-charts",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            ChartGroup::Load => "The last minute",
+            ChartGroup::Latency => "How long a message waits",
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChartsProps {
+    pub bus: super::bus::BusHandle<super::snapshot::Snapshot>,
+    pub group: ChartGroup,
+    /// Offer the CSV download here (in one group only).
+    #[prop_or_default]
+    pub csv: bool,
+}
+
+/// One group of charts of the last minute (with the latency CDF in the latency group), and the CSV
+/// download.
 #[component]
-pub fn Charts(props: &BusProps) -> Html {
+pub fn Charts(props: &ChartsProps) -> Html {
     let snapshot = use_bus(props.bus.clone());
+    let ids = use_ids();
+    let group = props.group;
     let charts = time_charts(&snapshot);
     let cdf = cdf_lines(&snapshot);
     let on_download = {
@@ -43,19 +88,26 @@ pub fn Charts(props: &BusProps) -> Html {
             );
         })
     };
+    let section = group.section_id();
+    let title_id = ids.of(&format!("{section}-title"));
     html! {
-        <section id="charts" class="charts" aria-labelledby="charts-title">
+        <section id={ids.of(section)} class="charts" aria-labelledby={title_id.clone()}>
             <div class="section-head">
-                <h2 id="charts-title">{ "The last minute" }</h2>
-                <button id="download-csv" type="button" onclick={on_download}>
-                    { "Download CSV" }
-                </button>
+                <h2 id={title_id}>{ group.title() }</h2>
+                if props.csv {
+                    <button id={ids.of("download-csv")} type="button" onclick={on_download}>
+                        { "Download CSV" }
+                    </button>
+                }
             </div>
             <div class="chart-grid">
-                { for charts.into_iter().map(|(id, title, data)| html! {
-                    <TimeChart key={id} id={id} title={title} data={data} />
+                { for charts.into_iter().filter(|(id, _, _)| group.has(id)).map(|(id, title, data)| html! {
+                    <TimeChart key={id} id={ids.of(id)} title={title} data={data} />
                 }) }
-                <CdfChart id="chart-cdf" title="Message latency distribution since the start (CDF)" lines={cdf} />
+                if group == ChartGroup::Latency {
+                    <CdfChart id={ids.of("chart-cdf")}
+                        title="Message latency distribution since the start (CDF)" lines={cdf} />
+                }
             </div>
         </section>
     }
@@ -66,9 +118,10 @@ pub fn Charts(props: &BusProps) -> Html {
 #[component]
 pub fn SummaryTable(props: &BusProps) -> Html {
     let snapshot = use_bus(props.bus.clone());
+    let ids = use_ids();
     let header = snapshot.worlds.iter().map(|w| {
         html! {
-            <th scope="col" style={format!("--c:{}", palette::color(w.strategy))}>
+            <th scope="col" class={format!("s-{}", w.strategy.name())}>
                 <span class="swatch" aria-hidden="true"></span>{ w.strategy.label() }
             </th>
         }
@@ -101,12 +154,12 @@ pub fn SummaryTable(props: &BusProps) -> Html {
         html! { <tr><th scope="row">{ metric.label() }</th>{ for cells }</tr> }
     });
     html! {
-        <section id="summary" class="summary" aria-labelledby="summary-title">
+        <section id={ids.of("summary")} class="summary" aria-labelledby={ids.of("summary-title")}>
             <div class="section-head">
-                <h2 id="summary-title">{ "Side by side" }</h2>
+                <h2 id={ids.of("summary-title")}>{ "Side by side" }</h2>
             </div>
             <div class="table-scroll">
-                <table id="summary-table">
+                <table id={ids.of("summary-table")}>
                     <caption>
                         { format!("Rates: mean of the last {TABLE_SECONDS} simulated seconds. Connections and \
                             queue: now. Latency: every message since the start. Below each value, in grey: what \
@@ -117,5 +170,36 @@ pub fn SummaryTable(props: &BusProps) -> Html {
                 </table>
             </div>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct UrlNoticeProps {
+    /// One line per problem with the address (see `url::parse`).
+    pub lines: Rc<Vec<String>>,
+}
+
+/// What the address asked for that was ignored or changed, one line each; dismissable.
+#[component]
+pub fn UrlNotice(props: &UrlNoticeProps) -> Html {
+    let ids: Ids = use_ids();
+    let open = use_state_eq(|| true);
+    let dismiss = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(false))
+    };
+    if !*open || props.lines.is_empty() {
+        // The live region stays, empty, so that nothing is announced twice.
+        return html! { <div class="notice" role="status" hidden=true></div> };
+    }
+    html! {
+        <div id={ids.of("url-notice")} class="notice" role="status">
+            <div class="notice-text">
+                <strong>{ "Some of the link was not used:" }</strong>
+                <ul>{ for props.lines.iter().map(|line| html! { <li>{ line.clone() }</li> }) }</ul>
+            </div>
+            <button type="button" class="notice-close" onclick={dismiss}
+                aria-label="Dismiss this notice" title="Dismiss">{ "×" }</button>
+        </div>
     }
 }

@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 use pollstream_engine::{Params, SimDuration, SimTime, Strategy, World};
 
 use super::palette;
+use super::perf::{self, Span};
 use super::snapshot::{Snapshot, SpeedReport, CHART_SECONDS};
 use super::state::Speed;
 use crate::animation::{AnimationFeed, WorldFeed};
@@ -19,15 +20,25 @@ use crate::animation::{AnimationFeed, WorldFeed};
 /// Clients of each world that the animated view follows (fewer when N is smaller).
 pub const TRACED_CLIENTS: u32 = 24;
 /// Bounds of the event budget of one call to `World::advance`. Within them a call gets the share of the
-/// frame's remaining time of each world still behind, converted to events at the measured cost.
-const MIN_CHUNK: u64 = 200;
+/// frame's remaining time of each world still behind, at most [`MAX_CALL_MS`], converted to events at
+/// the estimated cost.
+const MIN_CHUNK: u64 = 16;
 const MAX_CHUNK: u64 = 200_000;
-/// The assumed cost of one event before any was measured: 20,000 events take about 10 ms.
-const START_MS_PER_EVENT: f64 = 0.000_5;
+/// The longest one `advance` call is meant to take: the clock is read between calls, so this bounds
+/// how far a wrong cost estimate can overrun the frame's budget.
+const MAX_CALL_MS: f64 = 2.0;
+/// The assumed cost of one event before any was measured, and after a change that makes the engine
+/// work on many clients at one instant (new worlds, more clients, a restart): then an event is a chunk of thousands of clients,
+/// and the memory they first touch may be committed by the operating system as they go.
+const HEAVY_MS_PER_EVENT: f64 = 0.05;
+/// Calls shorter than this are not timed: `performance.now()` may be coarse (100 µs).
+const MIN_TIMED_MS: f64 = 0.3;
 /// With "as fast as it goes", the common target moves one simulated second at a time.
 const MAX_PACE_SLICE: SimDuration = SimDuration::SECOND;
 /// Longest wall-clock gap one frame makes up for (after a stall or a hidden tab).
 const MAX_FRAME_GAP_MS: f64 = 100.0;
+/// Clients one applied change may remove from each world; a larger drop is applied in steps.
+const MAX_REMOVED_PER_CHANGE: u64 = 500_000;
 /// Snapshots are published at most this often while running.
 pub const PUBLISH_EVERY_MS: f64 = 200.0;
 
@@ -74,7 +85,8 @@ pub struct Sim {
     step_to: Option<SimTime>,
     /// The next world to advance, round-robin.
     cursor: usize,
-    /// Measured wall-clock milliseconds per event (a moving average).
+    /// Estimated wall-clock milliseconds per event: rises at once to any slower call's cost, falls
+    /// slowly, so that a run of expensive events cannot overrun the frame's budget for long.
     ms_per_event: f64,
     /// Something the panels show changed outside the normal passing of time.
     changed: bool,
@@ -92,15 +104,18 @@ fn new_world(params: &Params, strategy: Strategy) -> World {
 impl Sim {
     /// A world per strategy in `strategies`, all at t = 0.
     pub fn new(params: &Params, strategies: &[Strategy]) -> Sim {
+        let start = perf::now_ms();
+        let worlds = strategies.iter().map(|s| new_world(params, *s)).collect();
+        perf::span(Span::Worlds, start, perf::now_ms());
         Sim {
             params: params.clone(),
-            worlds: strategies.iter().map(|s| new_world(params, *s)).collect(),
+            worlds,
             target: SimTime::ZERO,
             pending_params: None,
             pending_restart: false,
             step_to: None,
             cursor: 0,
-            ms_per_event: START_MS_PER_EVENT,
+            ms_per_event: HEAVY_MS_PER_EVENT,
             changed: true,
         }
     }
@@ -109,7 +124,7 @@ impl Sim {
     pub fn reset(&mut self, params: &Params, strategies: &[Strategy]) {
         let ms_per_event = self.ms_per_event;
         *self = Sim::new(params, strategies);
-        self.ms_per_event = ms_per_event;
+        self.ms_per_event = ms_per_event.max(HEAVY_MS_PER_EVENT);
     }
 
     /// Switches worlds off at once; switching one on starts every world again from t = 0, so that all
@@ -186,7 +201,21 @@ impl Sim {
     }
 
     fn apply_pending(&mut self) {
-        if let Some(params) = self.pending_params.take() {
+        if let Some(mut params) = self.pending_params.take() {
+            let floor = self.params.n_clients.saturating_sub(MAX_REMOVED_PER_CHANGE);
+            if params.n_clients < floor {
+                // Removing clients costs a few nanoseconds each: a drop from 10 million is spread
+                // over a few shared instants (frames) instead of freezing one.
+                self.pending_params = Some(params.clone());
+                let mut raw = params.to_raw();
+                raw.n_clients = floor;
+                if let Ok(step) = Params::try_from(raw) {
+                    params = step;
+                }
+            }
+            if params.n_clients > self.params.n_clients {
+                self.ms_per_event = self.ms_per_event.max(HEAVY_MS_PER_EVENT);
+            }
             for world in &mut self.worlds {
                 world.set_params(&params);
             }
@@ -194,6 +223,7 @@ impl Sim {
             self.changed = true;
         }
         if std::mem::take(&mut self.pending_restart) {
+            self.ms_per_event = self.ms_per_event.max(HEAVY_MS_PER_EVENT);
             for world in &mut self.worlds {
                 world.restart_server();
             }
@@ -222,7 +252,9 @@ impl Sim {
         loop {
             if self.in_lockstep() {
                 // Every world is at `target`: the one moment to change them all.
+                let apply_start = clock();
                 self.apply_pending();
+                perf::span(Span::Apply, apply_start, clock());
                 let now = self.target;
                 let next = match pace {
                     Pace::Times(speed) if !moved_for_this_frame => {
@@ -263,15 +295,21 @@ impl Sim {
                 .count()
                 .max(1);
             let remaining_ms = (budget_ms - (clock() - start)).max(0.0);
-            let chunk = ((remaining_ms / behind as f64 / self.ms_per_event) as u64)
-                .clamp(MIN_CHUNK, MAX_CHUNK);
+            let call_ms = (remaining_ms / behind as f64).min(MAX_CALL_MS);
+            let chunk = ((call_ms / self.ms_per_event) as u64).clamp(MIN_CHUNK, MAX_CHUNK);
             let before = clock();
             let advance = self.worlds[index].advance(self.target, chunk);
-            let took = clock() - before;
+            let after = clock();
+            perf::span(Span::Advance, before, after);
+            let took = after - before;
             report.events += advance.events;
-            if advance.events >= MIN_CHUNK / 2 {
-                let cost = took / advance.events as f64;
-                self.ms_per_event = 0.7 * self.ms_per_event + 0.3 * cost.max(1e-7);
+            if advance.events > 0 && (took >= MIN_TIMED_MS || advance.events >= chunk) {
+                let cost = (took / advance.events as f64).max(1e-7);
+                self.ms_per_event = if cost > self.ms_per_event {
+                    cost
+                } else {
+                    0.8 * self.ms_per_event + 0.2 * cost
+                };
             }
             if clock() - start >= budget_ms {
                 break;
@@ -282,6 +320,12 @@ impl Sim {
 
     /// Writes what the animated view draws for the current instant.
     pub fn fill_feed(&self, feed: &mut AnimationFeed) {
+        let start = perf::now_ms();
+        self.fill_feed_now(feed);
+        perf::span(Span::Feed, start, perf::now_ms());
+    }
+
+    fn fill_feed_now(&self, feed: &mut AnimationFeed) {
         feed.now = self.now();
         feed.latency = self.params.latency;
         feed.worlds.clear();
@@ -389,9 +433,12 @@ impl Driver {
     ) -> Option<Snapshot> {
         let dt = self.last_frame_ms.map_or(0.0, |last| now_ms - last);
         self.last_frame_ms = Some(now_ms);
+        let engine_start = clock();
         let report = self
             .sim
             .frame(Pace::of(self.playing, self.speed), dt, budget_ms, clock);
+        perf::span(Span::Engine, engine_start, clock());
+        perf::events(report.events);
         if self.playing {
             self.meter.record(now_ms, self.sim.now());
         }
@@ -402,7 +449,10 @@ impl Driver {
             self.last_publish_ms = now_ms;
             self.last_published_now = Some(self.sim.now());
             self.seq += 1;
-            Some(Snapshot::capture(&self.sim, self.seq, self.speed_report()))
+            let start = clock();
+            let snapshot = Snapshot::capture(&self.sim, self.seq, self.speed_report());
+            perf::span(Span::Capture, start, clock());
+            Some(snapshot)
         } else {
             None
         }
@@ -530,6 +580,21 @@ mod tests {
         sim.restart_server();
         sim.frame(Pace::Paused, 0.0, 8.0, &mut fake_clock());
         assert!(sim.take_changed());
+    }
+
+    #[test]
+    fn a_large_drop_in_clients_is_applied_in_steps() {
+        let many = params(&[(ParamKey::Clients, "1200000")]);
+        let mut sim = Sim::new(&many, &[Strategy::Polling]);
+        let few = params(&[(ParamKey::Clients, "1000")]);
+        sim.set_params(&few);
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            sim.frame(Pace::Paused, 0.0, 8.0, &mut fake_clock());
+            seen.push(sim.params().n_clients);
+        }
+        assert_eq!(seen, [700_000, 200_000, 1_000, 1_000, 1_000]);
+        assert!(sim.worlds().iter().all(|w| w.params() == &few));
     }
 
     #[test]

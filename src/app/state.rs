@@ -69,9 +69,12 @@ pub struct UiState {
     pub errors: Vec<(ParamKey, String)>,
     /// The strategies switched on, in `Strategy::ALL` order; never empty.
     pub strategies: Vec<Strategy>,
+    /// Playing, as the reader chose (the play button); see [`UiState::running`].
     pub playing: bool,
-    /// Paused because the tab was hidden: play again when it comes back.
-    pub paused_by_hidden: bool,
+    /// The tab is hidden: time stands still until it is shown again.
+    pub hidden: bool,
+    /// The simulator is scrolled out of view: time stands still until it is back on screen.
+    pub offscreen: bool,
     pub speed: Speed,
     /// Bumped to rebuild every world from t = 0.
     pub reset_seq: u64,
@@ -91,7 +94,8 @@ impl Default for UiState {
             errors: Vec::new(),
             strategies: Strategy::ALL.to_vec(),
             playing: true,
-            paused_by_hidden: false,
+            hidden: false,
+            offscreen: false,
             speed: Speed::Times(1.0),
             reset_seq: 0,
             restart_seq: 0,
@@ -122,6 +126,8 @@ pub enum Action {
     Visibility {
         hidden: bool,
     },
+    /// The simulator scrolled into or out of view.
+    OnScreen(bool),
 }
 
 impl UiState {
@@ -131,6 +137,24 @@ impl UiState {
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, e)| e.as_str())
+    }
+
+    /// Whether simulated time passes: playing, in a visible tab, on screen.
+    pub fn running(&self) -> bool {
+        self.playing && !self.hidden && !self.offscreen
+    }
+
+    /// Why time stands still although the reader pressed play, if it does.
+    pub fn paused_because(&self) -> Option<&'static str> {
+        if !self.playing {
+            None
+        } else if self.hidden {
+            Some("the tab is hidden")
+        } else if self.offscreen {
+            Some("off screen")
+        } else {
+            None
+        }
     }
 
     /// Whether `strategy` has a world.
@@ -177,21 +201,18 @@ impl UiState {
                         self.strategies.retain(|s| *s != strategy);
                     }
                 } else {
-                    self.strategies.push(strategy);
-                    self.strategies.sort();
+                    // Back in `Strategy::ALL` order (without a sort, whose code is large in wasm).
+                    let on = std::mem::take(&mut self.strategies);
+                    self.strategies = Strategy::ALL
+                        .into_iter()
+                        .filter(|s| *s == strategy || on.contains(s))
+                        .collect();
                 }
             }
-            Action::Play => {
-                self.playing = true;
-                self.paused_by_hidden = false;
-            }
-            Action::Pause => {
-                self.playing = false;
-                self.paused_by_hidden = false;
-            }
+            Action::Play => self.playing = true,
+            Action::Pause => self.playing = false,
             Action::Step => {
                 self.playing = false;
-                self.paused_by_hidden = false;
                 self.step_seq += 1;
             }
             Action::SetSpeed(speed) => self.speed = speed,
@@ -207,22 +228,11 @@ impl UiState {
                         self.preset = Some(preset.id);
                         self.reset_seq += 1;
                         self.playing = true;
-                        self.paused_by_hidden = false;
                     }
                 }
             }
-            Action::Visibility { hidden: true } => {
-                if self.playing {
-                    self.playing = false;
-                    self.paused_by_hidden = true;
-                }
-            }
-            Action::Visibility { hidden: false } => {
-                if self.paused_by_hidden {
-                    self.playing = true;
-                    self.paused_by_hidden = false;
-                }
-            }
+            Action::Visibility { hidden } => self.hidden = hidden,
+            Action::OnScreen(on) => self.offscreen = !on,
         }
     }
 }
@@ -322,18 +332,36 @@ mod tests {
         assert!(!state.playing);
         assert_eq!(state.step_seq, 1);
         let state = after([Action::Visibility { hidden: true }]);
-        assert!(!state.playing && state.paused_by_hidden);
+        assert!(state.playing && !state.running());
+        assert_eq!(state.paused_because(), Some("the tab is hidden"));
         let state = after([
             Action::Visibility { hidden: true },
             Action::Visibility { hidden: false },
         ]);
-        assert!(state.playing, "comes back playing");
+        assert!(state.running(), "comes back playing");
         let state = after([
             Action::Pause,
             Action::Visibility { hidden: true },
             Action::Visibility { hidden: false },
         ]);
-        assert!(!state.playing, "a pause by hand stays");
+        assert!(!state.running(), "a pause by hand stays");
+        assert_eq!(state.paused_because(), None);
+        let state = after([Action::OnScreen(false)]);
+        assert!(!state.running());
+        assert_eq!(state.paused_because(), Some("off screen"));
+        let state = after([
+            Action::OnScreen(false),
+            Action::Pause,
+            Action::Play,
+            Action::OnScreen(true),
+        ]);
+        assert!(state.running(), "back on screen: runs again");
+        let state = after([
+            Action::OnScreen(false),
+            Action::Visibility { hidden: true },
+            Action::OnScreen(true),
+        ]);
+        assert!(!state.running(), "on screen but the tab is still hidden");
         let state = after([Action::Pause, Action::Play, Action::SetSpeed(Speed::Max)]);
         assert!(state.playing);
         assert_eq!(state.speed, Speed::Max);

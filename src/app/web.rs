@@ -6,6 +6,8 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::perf::{self, Span};
+
 /// Milliseconds from `performance.now()` (0 where there is none).
 pub fn now_ms() -> f64 {
     web_sys::window()
@@ -48,7 +50,10 @@ impl FrameLoop {
         });
         let weak = Rc::downgrade(&inner);
         let closure = Closure::<dyn FnMut(f64)>::new(move |timestamp: f64| {
+            let start = now_ms();
             tick(timestamp);
+            perf::span(Span::Frame, start, now_ms());
+            perf::frame_done(timestamp);
             if let Some(inner) = weak.upgrade() {
                 inner.request();
             }
@@ -155,30 +160,4 @@ pub fn query_pairs() -> Vec<(String, String)> {
             (decode(key), decode(value))
         })
         .collect()
-}
-
-/// Replaces the page address's query string (no new history entry, no reload).
-pub fn replace_query(pairs: &[(&str, String)]) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(key, value)| {
-            format!(
-                "{}={}",
-                js_sys::encode_uri_component(key),
-                js_sys::encode_uri_component(value)
-            )
-        })
-        .collect();
-    let path = window.location().pathname().unwrap_or_default();
-    let url = if query.is_empty() {
-        path
-    } else {
-        format!("{path}?{}", query.join("&"))
-    };
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
-    }
 }

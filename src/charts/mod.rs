@@ -23,6 +23,8 @@ use pollstream_engine::format;
 use web_sys::{Element, HtmlCanvasElement};
 use yew::prelude::*;
 
+use crate::app::perf::{self, Span};
+
 pub use draw::{draw_cdf_chart, draw_time_chart, ChartStyle, PlotGeometry, Theme};
 
 /// The unit of a chart's y axis, for human tick labels and readouts.
@@ -192,8 +194,10 @@ enum Payload {
 impl Payload {
     fn same(&self, other: &Payload) -> bool {
         match (self, other) {
-            (Payload::Time(a), Payload::Time(b)) => Rc::ptr_eq(a, b),
-            (Payload::Cdf(a), Payload::Cdf(b)) => Rc::ptr_eq(a, b),
+            // By value too: a new snapshot usually carries the same last minute (a second completes
+            // only once a simulated second), and a chart redraws only when what it shows changed.
+            (Payload::Time(a), Payload::Time(b)) => Rc::ptr_eq(a, b) || a == b,
+            (Payload::Cdf(a), Payload::Cdf(b)) => Rc::ptr_eq(a, b) || a == b,
             _ => false,
         }
     }
@@ -298,19 +302,28 @@ fn use_surface(payload: Payload) -> Rc<RefCell<Surface>> {
 
 /// Draw now, if the data, the size or the colours changed since the last drawing.
 fn paint(surface: &Rc<RefCell<Surface>>) {
+    let start = perf::now_ms();
+    if paint_now(surface) {
+        perf::span(Span::Chart, start, perf::now_ms());
+        perf::mark_once("pollstream:first-chart");
+    }
+}
+
+/// Draws if needed; whether it drew.
+fn paint_now(surface: &Rc<RefCell<Surface>>) -> bool {
     let Ok(mut s) = surface.try_borrow_mut() else {
-        return;
+        return false;
     };
     let (Some(canvas), Some(plot), Some(payload)) = (
         s.canvas.cast::<HtmlCanvasElement>(),
         s.plot.cast::<Element>(),
         s.payload.clone(),
     ) else {
-        return;
+        return false;
     };
     let css_w = f64::from(plot.client_width());
     if css_w.is_nan() || css_w < 1.0 {
-        return;
+        return false;
     }
     let css_h = (css_w * 0.5).clamp(170.0, 320.0).round();
     let dpr = web::device_pixel_ratio();
@@ -324,7 +337,7 @@ fn paint(surface: &Rc<RefCell<Surface>>) {
     };
     if let Some((p, k)) = &s.drawn {
         if p.same(&payload) && *k == key && s.drawn_canvas.as_ref() == Some(&canvas) {
-            return;
+            return false;
         }
     }
     s.drawn_canvas = Some(canvas.clone());
@@ -334,14 +347,12 @@ fn paint(surface: &Rc<RefCell<Surface>>) {
     if canvas.height() != h {
         canvas.set_height(h);
     }
-    let _ = canvas.set_attribute(
-        "style",
-        &format!(
-            "display:block;width:{css_w}px;height:{css_h}px;max-width:100%;touch-action:pan-y"
-        ),
-    );
+    // Through the CSSOM, not a style attribute, which a strict CSP refuses (crate::csp_style).
+    canvas.style().set_css_text(&format!(
+        "display:block;width:{css_w}px;height:{css_h}px;max-width:100%;touch-action:pan-y"
+    ));
     let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
-        return;
+        return false;
     };
     let root = backend.into_drawing_area();
     let style = ChartStyle { scale: dpr, theme };
@@ -357,6 +368,7 @@ fn paint(surface: &Rc<RefCell<Surface>>) {
     s.drawn = Some((payload, key));
     s.dpr = dpr;
     s.theme = style.theme;
+    true
 }
 
 /// The hover readout: a heading and one row per series.
@@ -450,12 +462,11 @@ struct ChartFrame {
 
 fn legend_item(color: &str, dashed: bool, label: Html) -> Html {
     let line = if dashed { "dashed" } else { "solid" };
-    let swatch = format!(
-        "display:inline-block;width:1.4em;height:0;border-top:3px {line} {color};vertical-align:middle;margin-right:.35em"
-    );
+    // Styles: static/style.css; the colour through `data-style` (crate::csp_style: CSP-safe).
+    let swatch = format!("border-top:3px {line} {color}");
     html! {
-        <li style="display:inline-flex;align-items:center;margin-right:1em;white-space:nowrap">
-            <span style={swatch} aria-hidden="true"></span>{ label }
+        <li class="ps-legend-item">
+            <span class="ps-legend-line" data-style={swatch} aria-hidden="true"></span>{ label }
         </li>
     }
 }
@@ -549,10 +560,7 @@ fn chart_frame(f: ChartFrame) -> Html {
     // unkeyed children by position, and a changing count would make it replace the canvas.
     let (guide, boxed, heading, rows) = match readout {
         Some(r) => {
-            let guide = format!(
-                "position:absolute;top:0;bottom:0;left:{:.1}px;width:0;border-left:1px solid currentColor;opacity:.55;pointer-events:none",
-                r.guide_css_x
-            );
+            let guide = format!("left:{:.1}px", r.guide_css_x);
             // Keep the readout clear of the pointer: to its right on the left half, to its left otherwise.
             let width = surface
                 .try_borrow()
@@ -565,12 +573,7 @@ fn chart_frame(f: ChartFrame) -> Html {
             } else {
                 format!("right:{:.1}px", (width - r.guide_css_x + 10.0).max(0.0))
             };
-            let boxed = format!(
-                "position:absolute;top:4px;{side};pointer-events:none;font-size:.8em;line-height:1.35;padding:.3em .5em;border-radius:4px;\
-                 background:var(--chart-readout-bg,Canvas);color:var(--chart-fg,CanvasText);border:1px solid var(--chart-grid,GrayText);\
-                 box-shadow:0 1px 3px rgba(0,0,0,.2);white-space:nowrap;z-index:1"
-            );
-            (guide, boxed, r.heading, r.rows)
+            (guide, side, r.heading, r.rows)
         }
         None => (
             "display:none".to_string(),
@@ -582,43 +585,39 @@ fn chart_frame(f: ChartFrame) -> Html {
     let rows: Html = rows
         .into_iter()
         .map(|(color, text)| {
-            let dot = format!(
-                "display:inline-block;width:.6em;height:.6em;border-radius:50%;background:{color};margin-right:.35em"
-            );
-            html! { <div><span style={dot} aria-hidden="true"></span>{ text }</div> }
+            let dot = format!("background:{color}");
+            html! { <div><span class="ps-dot" data-style={dot} aria-hidden="true"></span>{ text }</div> }
         })
         .collect();
-    let empty_style = if empty {
-        "position:absolute;inset:0;display:flex;align-items:center;justify-content:center;opacity:.6;pointer-events:none;font-size:.9em"
+    let empty_class = if empty {
+        "ps-chart-empty"
     } else {
-        "display:none"
+        "ps-chart-empty ps-hidden"
     };
     let title_id = format!("{id}-title");
     html! {
-        <figure id={id.clone()} class="ps-chart" aria-labelledby={title_id.clone()} style="margin:0;min-width:0">
-            <figcaption style="display:flex;align-items:baseline;justify-content:space-between;gap:.5em">
-                <span id={title_id} class="ps-chart-title" style="font-weight:600">{ title.clone() }</span>
+        <figure id={id.clone()} class="ps-chart" aria-labelledby={title_id.clone()}>
+            <figcaption>
+                <span id={title_id} class="ps-chart-title">{ title.clone() }</span>
                 <button type="button" class="ps-chart-png" onclick={download}
                     title={format!("Download “{title}” as a PNG image")}
-                    aria-label={format!("Download {title} as PNG")}
-                    style="font-size:.75em;padding:.1em .5em;cursor:pointer">{ "PNG ↓" }</button>
+                    aria-label={format!("Download {title} as PNG")}>{ "PNG ↓" }</button>
             </figcaption>
-            <ul class="ps-chart-legend" style="list-style:none;margin:.2em 0;padding:0;font-size:.85em;display:flex;flex-wrap:wrap">
+            <ul class="ps-chart-legend">
                 { for legend }
             </ul>
             <div class="ps-chart-plot" ref={plot_ref} tabindex="0"
-                style="position:relative;min-width:0;touch-action:pan-y;outline-offset:2px"
                 aria-label={format!("{title}: use the left and right arrow keys to read values")}
                 {onpointermove} {onpointerdown} {onpointerleave} onpointercancel={
                     let hover = hover.clone();
                     Callback::from(move |_: PointerEvent| hover.set(None))
                 }
                 {onkeydown} {onblur}>
-                <canvas ref={canvas_ref} role="img" aria-label={title.clone()} style="display:block;width:100%;height:200px"></canvas>
-                <div class="ps-chart-empty" style={empty_style}>{ "No data yet" }</div>
-                <div class="ps-chart-guide" style={guide} aria-hidden="true"></div>
-                <div class="ps-chart-readout" style={boxed} role="status">
-                    <div style="font-weight:600">{ heading }</div>
+                <canvas ref={canvas_ref} role="img" aria-label={title.clone()}></canvas>
+                <div class={empty_class}>{ "No data yet" }</div>
+                <div class="ps-chart-guide" data-style={guide} aria-hidden="true"></div>
+                <div class="ps-chart-readout" data-style={boxed} role="status">
+                    <div class="ps-chart-readout-head">{ heading }</div>
                     <div>{ rows }</div>
                 </div>
             </div>

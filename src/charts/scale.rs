@@ -32,7 +32,15 @@ pub fn thin_min_max(
     };
     let mut kept: Vec<(f64, f64)> = points.iter().copied().filter(inside).collect();
     if !kept.windows(2).all(|w| w[0].0 <= w[1].0) {
-        kept.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Series come in time order; an insertion sort covers the rare exception without adding a
+        // general sort's code to the size-budgeted browser build.
+        for i in 1..kept.len() {
+            let mut j = i;
+            while j > 0 && kept[j - 1].0.total_cmp(&kept[j].0).is_gt() {
+                kept.swap(j - 1, j);
+                j -= 1;
+            }
+        }
     }
     if kept.len() <= 2 * columns {
         return kept;

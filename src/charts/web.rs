@@ -252,7 +252,7 @@ pub fn download_png(
     };
     a.set_href(&url);
     a.set_download(file);
-    let _ = a.set_attribute("style", "display:none");
+    let _ = a.style().set_property("display", "none"); // CSSOM: allowed by a strict CSP
     if let Some(body) = document.body() {
         let _ = body.append_child(&a);
         a.click();
