@@ -404,6 +404,7 @@ async function main() {
   log(`e2e: ${caps.capabilities.browserName} ${caps.capabilities.browserVersion} via ChromeDriver at ${DRIVER}, app at ${BASE}`);
 
   await cdp('Page.addScriptToEvaluateOnNewDocument', { source: HOOK });
+  await cdp('Page.addScriptToEvaluateOnNewDocument', { source: FIRST_CHART_HOOK });
   await cdp('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: DOWNLOADS }).catch((e) =>
     log(`e2e: note: Browser.setDownloadBehavior failed (${e.message}); the CSV is then read from the page`));
   await cdp('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
@@ -617,7 +618,294 @@ async function main() {
       return `${url}: ${started.clock}`;
     });
   }
+
+  await issue4Checks();
 }
+
+// ---- issue #4: sharing, embedding, a self-contained build under a strict CSP ---------------------------------
+// Owned by the build/embedding side (docs/embedding.md); kept apart from the checks above. Every check loads
+// its own page, so that one failing does not stop the next.
+
+/** Navigates to `url` and waits until the document has loaded. */
+async function go(url) {
+  await drainBrowserLog();
+  const from = consoleLog.length;
+  await wd('POST', session('/url'), { url }, 60_000);
+  return from;
+}
+
+/** Waits for the full app (or an embed) to mount: its #play button or its compact bar. */
+async function waitForApp(what = 'the app to mount') {
+  return waitFor(what, () => exec(`return !!document.querySelector('.pollstream')
+    && !!(document.querySelector('#play') || document.querySelector('.pollstream .bar'))`), 30_000);
+}
+
+/** Simulated clock (µs) of one simulator: its #…sim-clock if it shows one, else a data-t/data-sim-time
+ * attribute on its root; null when it shows neither. */
+const CLOCK_JS = `const clockOf = (root) => {
+    const c = root.querySelector('[id$="sim-clock"]');
+    const raw = c ? (c.getAttribute('data-value') || c.textContent) : (root.getAttribute('data-t') || root.getAttribute('data-sim-time')
+      || (root.querySelector('[data-t]') || { getAttribute: () => null }).getAttribute('data-t'));
+    if (raw == null || raw === '') return null;
+    if (/^[\\d.]+$/.test(raw.trim())) return Number(raw);
+    const m = /([\\d.,]+)\\s*(µs|us|ms|s|min|h)\\b/.exec(raw);
+    return m ? Number(m[1].replace(/,/g, '')) * { 'µs': 1, us: 1, ms: 1e3, s: 1e6, min: 60e6, h: 3600e6 }[m[2]] : null;
+  };`;
+
+/** Every URL the page fetched (resource timing, plus the document itself) that is not under the page's
+ * own folder on its own origin. */
+async function requestsOutside() {
+  return exec(`const dir = location.origin + location.pathname.replace(/[^/]*$/, '');
+    const urls = performance.getEntriesByType('resource').map((e) => e.name);
+    return { dir, count: urls.length, outside: urls.filter((u) => !u.startsWith(dir)) };`);
+}
+
+/** A small page on a second origin (another port) that embeds `src` in an iframe with the parent snippet
+ * of docs/embedding.md, and records every pollstream:height message in window.__heights. */
+async function startParentServer(src) {
+  const { createServer } = await import('node:http');
+  const page = `<!doctype html><html><head><meta charset="utf-8"><title>parent</title></head><body>
+<p>A blog post that embeds pollstream in an iframe.</p>
+<iframe id="sim" src="${src}" title="pollstream simulator" style="width:100%;border:0" height="300" loading="lazy"></iframe>
+<script>
+  window.__heights = [];
+  addEventListener('message', (e) => {
+    const frame = document.getElementById('sim');
+    if (e.source !== frame.contentWindow || !e.data || e.data.type !== 'pollstream:height') return;
+    window.__heights.push({ height: e.data.height, origin: e.origin });
+    frame.style.height = Math.ceil(e.data.height) + 'px';
+  });
+</script></body></html>`;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(page);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+/** What a range of malformed links must do: show the notice, keep running, log nothing red. */
+const MALFORMED = [
+  'clients=abc',
+  'clients=-5',
+  'clients=1e99',
+  'interval=fast',
+  'interval=-1s',
+  'interval=',
+  'jitter=2',
+  'rate=NaN',
+  'latency=5parsecs',
+  'workers=0.5',
+  'sync-start=perhaps',
+  'pattern=unicast',
+  'reconnect=never',
+  'seed=-1',
+  'speed=ludicrous',
+  'show=carrier-pigeon',
+  'strategies=,,,',
+  'panels=everything',
+  'preset=does-not-exist',
+  'embed=maybe',
+  'paused=sometimes',
+  'clients=1000&clients=lots',
+  'utm_source=blog&%3Cscript%3Ealert(1)%3C%2Fscript%3E=1',
+  'clients=%E0%A4%A',
+  'interval=%00%00',
+  `x=${'9'.repeat(3000)}`,
+];
+
+async function issue4Checks() {
+  const base = new URL(BASE);
+
+  // A. A link with a full scenario reproduces it: the controls show the values it names.
+  await check('4a. a link with a full scenario reproduces it (the controls show its values)', async () => {
+    const query = 'clients=2500&interval=250ms&jitter=0.2&pattern=broadcast&rate=0.5&latency=20ms&workers=64'
+      + '&service=2ms&hold-timeout=20s&reconnect=backoff&show=polling,streaming&speed=10&seed=7';
+    const from = await go(new URL(`?${query}`, base).href);
+    await waitForApp();
+    await sleep(500);
+    const seen = await exec(`const v = (css) => { const e = document.querySelector(css); return e ? (e.type === 'checkbox' ? e.checked : e.value) : null; };
+      const t = (css) => { const e = document.querySelector(css); return e ? e.textContent.trim() : null; };
+      return {
+        clients: t('#clients-value'), interval: t('#interval-value'), rate: t('#rate-value'), latency: t('#latency-value'),
+        jitter: v('#param-jitter'), pattern: v('#param-pattern'), workers: v('#param-workers'), service: v('#param-service'),
+        hold: v('#param-hold-timeout'), reconnect: v('#param-reconnect'), seed: v('#seed'), speed: v('#speed'),
+        polling: v('#strategy-polling'), longPolling: v('#strategy-long-polling'), streaming: v('#strategy-streaming'),
+        notice: t('#url-notice'),
+      };`);
+    const want = {
+      clients: '2,500 clients', interval: '250 ms', jitter: '0.2', pattern: 'broadcast', workers: '64', service: '2ms',
+      hold: '20s', reconnect: 'backoff', seed: '7', speed: '10', polling: true, longPolling: false, streaming: true,
+    };
+    const wrong = Object.entries(want).filter(([k, w]) => seen[k] !== w).map(([k, w]) => `${k}: ${JSON.stringify(seen[k])}, expected ${JSON.stringify(w)}`);
+    if (!/0\.5/.test(seen.rate ?? '')) wrong.push(`rate readout "${seen.rate}" does not say 0.5`);
+    if (!/20\s*ms/.test(seen.latency ?? '')) wrong.push(`latency readout "${seen.latency}" does not say 20 ms`);
+    if (seen.notice) wrong.push(`a notice is shown for a valid link: "${seen.notice}"`);
+    const errors = await consoleErrors(from);
+    if (errors.length) wrong.push(`${errors.length} console error(s): ${errors.slice(0, 3).join(' | ')}`);
+    assert(wrong.length === 0, wrong.join('\n'));
+    return `${seen.clients}, ${seen.interval}, rate "${seen.rate}", latency "${seen.latency}", workers ${seen.workers}, speed ${seen.speed}×, seed ${seen.seed}, polling+streaming`;
+  });
+
+  // B. Malformed links: a notice, a running page, no console error.
+  await check(`4b. ${MALFORMED.length} malformed links each give the notice and no console error`, async () => {
+    const problems = [];
+    for (const query of MALFORMED) {
+      const from = await go(new URL(`?${query}`, base).href);
+      const label = query.length > 40 ? `${query.slice(0, 40)}…` : query;
+      try {
+        await waitForApp(`the app to mount for ?${label}`);
+        const notice = await waitFor(`the notice for ?${label}`, () => exec(`const n = document.querySelector('#url-notice');
+          return n && !n.hidden && n.offsetParent !== null && n.textContent.trim() ? n.textContent.trim() : null;`), 5_000);
+        if (notice.length > 2000) problems.push(`?${label}: the notice is ${notice.length} characters long`);
+      } catch (e) {
+        problems.push(`?${label}: ${e.message}`);
+      }
+      const errors = await consoleErrors(from);
+      if (errors.length) problems.push(`?${label}: ${errors.length} console error(s): ${errors.slice(0, 2).join(' | ')}`);
+    }
+    assert(problems.length === 0, problems.join('\n'));
+    return `notice shown for all ${MALFORMED.length}, console clean`;
+  });
+
+  // C. The example post: three working instances; one scrolled off screen stands still.
+  await check('4c. the example post shows three working simulators; an off-screen one does not advance', async () => {
+    await cdp('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+    const from = await go(new URL('example-post.html', base).href);
+    const count = await waitFor('three simulators to mount in [data-pollstream] elements', () => exec(
+      `const n = document.querySelectorAll('[data-pollstream] .pollstream').length; return n >= 3 ? n : null;`), 30_000);
+    const state = () => exec(`${CLOCK_JS}
+      return [...document.querySelectorAll('[data-pollstream]')].map((host) => {
+        const root = host.querySelector('.pollstream');
+        const r = host.getBoundingClientRect();
+        // The charts only (the animated view may move while the clock stands still).
+        const canvases = [...host.querySelectorAll('.ps-chart canvas')].filter((c) => c.width > 0 && c.height > 0);
+        return { id: host.id, running: root && root.getAttribute('data-running'), t: root ? clockOf(root) : null,
+          onScreen: r.bottom > 0 && r.top < innerHeight,
+          pixels: canvases.map((c) => { const d = c.toDataURL(); return d.length + d.slice(-48); }).join('|') };
+      });`);
+    // Working: scroll each one into view in turn; its charts draw and (where shown) its clock moves.
+    const working = [];
+    for (let i = 0; i < count; i++) {
+      await exec(`document.querySelectorAll('[data-pollstream]')[arguments[0]].scrollIntoView({ block: 'center' })`, [i]);
+      const first = (await state())[i];
+      const moved = await waitFor(`simulator ${i + 1} (${first.id}) to advance on screen`, async () => {
+        const now = (await state())[i];
+        const advanced = now.t != null && first.t != null ? now.t > first.t : now.pixels !== first.pixels;
+        return advanced && now.running !== 'false' ? now : null;
+      }, 15_000, 250);
+      const blank = await exec(`const host = document.querySelectorAll('[data-pollstream]')[arguments[0]];
+        return [...host.querySelectorAll('.ps-chart canvas')].every((c) => { const b = document.createElement('canvas'); b.width = c.width; b.height = c.height; return c.toDataURL() === b.toDataURL(); });`, [i]);
+      assert(!blank, `simulator ${i + 1} (${first.id}): its charts are blank`);
+      working.push(`${moved.id}${moved.t != null ? ` t=${(moved.t / 1e6).toFixed(1)} s` : ''}`);
+    }
+    // Off screen: the first one in view, the last one far below.
+    await exec(`window.scrollTo(0, 0); document.querySelectorAll('[data-pollstream]')[0].scrollIntoView({ block: 'start' });`);
+    await sleep(1500); // IntersectionObserver callbacks, and a paused world settles
+    const before = await state();
+    const last = before[before.length - 1];
+    assert(before[0].onScreen && !last.onScreen, `could not get the first on screen and the last off: ${JSON.stringify(before.map((s) => [s.id, s.onScreen]))}`);
+    await sleep(3000);
+    const after = await state();
+    const problems = [];
+    const a0 = after[0], aN = after[after.length - 1];
+    const visibleMoved = a0.t != null && before[0].t != null ? a0.t > before[0].t : a0.pixels !== before[0].pixels;
+    if (!visibleMoved) problems.push(`the visible simulator (${a0.id}) did not advance in 3 s`);
+    if (aN.running === 'true') problems.push(`the off-screen simulator (${aN.id}) says data-running="true"`);
+    if (aN.t != null && last.t != null ? aN.t !== last.t : aN.pixels !== last.pixels) problems.push(`the off-screen simulator (${aN.id}) advanced: ${last.t} → ${aN.t}`);
+    const errors = await consoleErrors(from);
+    if (errors.length) problems.push(`${errors.length} console error(s): ${errors.slice(0, 3).join(' | ')}`);
+    const outside = await requestsOutside();
+    if (outside.outside.length) problems.push(`requests outside ${outside.dir}: ${outside.outside.join(', ')}`);
+    assert(problems.length === 0, problems.join('\n'));
+    const clockNote = aN.t != null ? `off-screen clock held at ${(aN.t / 1e6).toFixed(1)} s` : 'off-screen canvases unchanged (no clock shown)';
+    return `${count} simulators working (${working.join(', ')}); ${clockNote}, data-running="${aN.running}"; ${outside.count} requests, all under ${outside.dir}`;
+  });
+
+  // D. Embed mode tells its parent its height (the parent on another origin, with the docs' snippet).
+  await check('4d. ?embed in an iframe on another origin posts {type: "pollstream:height", height}', async () => {
+    const src = new URL('?embed&panels=load&clients=1000', base).href;
+    const server = await startParentServer(src);
+    try {
+      const parent = `http://127.0.0.1:${server.address().port}/`;
+      const from = await go(parent);
+      const got = await waitFor('a pollstream:height message in the parent', async () => {
+        const h = await exec('return window.__heights || []');
+        return h.length ? h : null;
+      }, 30_000, 200);
+      const last = got[got.length - 1];
+      assert(typeof last.height === 'number' && last.height > 50 && last.height < 20_000, `implausible height: ${JSON.stringify(last)}`);
+      assert(last.origin === base.origin, `the message came from ${last.origin}, not ${base.origin}`);
+      await sleep(500);
+      const frame = await exec(`const f = document.getElementById('sim'); return f.getBoundingClientRect().height;`);
+      const errors = await consoleErrors(from);
+      assert(errors.length === 0, `${errors.length} console error(s): ${errors.slice(0, 3).join(' | ')}`);
+      return `${got.length} message(s), last height ${last.height} px from ${last.origin}; the iframe is now ${Math.round(frame)} px tall`;
+    } finally {
+      server.close();
+    }
+  });
+
+  // E. The strict policy, served as a header, from a sub-path (/csp/): clean console, the clock advances,
+  // nothing fetched outside the folder. The example post too.
+  await check('4e. under the strict CSP header, from a sub-path, the app runs with a clean console and fetches nothing outside its folder', async () => {
+    const url = new URL('csp/?speed=10', base).href;
+    const from = await go(url);
+    await waitForApp('the app to mount under CSP');
+    const t0 = await waitFor('the clock to start under CSP', async () => { const p = await readPage(); return p.t > 0 ? p : null; }, 30_000);
+    await sleep(2000);
+    const t1 = await readPage();
+    const outside = await requestsOutside();
+    const errors = await consoleErrors(from);
+    const problems = [];
+    if (!(t1.t > t0.t)) problems.push(`the clock did not advance: ${t0.clock} → ${t1.clock}`);
+    if (errors.length) problems.push(`${errors.length} console error(s):\n${errors.slice(0, 10).join('\n')}`);
+    if (outside.outside.length) problems.push(`requests outside ${outside.dir}: ${outside.outside.join(', ')}`);
+    if (outside.count < 3) problems.push(`only ${outside.count} resource entries: the page did not load its files?`);
+    assert(problems.length === 0, problems.join('\n'));
+    return `${t0.clock} → ${t1.clock}; ${outside.count} requests, all under ${outside.dir}`;
+  });
+
+  await check('4f. the example post under the strict CSP header: three simulators, clean console', async () => {
+    const from = await go(new URL('csp/example-post.html', base).href);
+    const n = await waitFor('three simulators to mount under CSP', () => exec(
+      `const n = document.querySelectorAll('[data-pollstream] .pollstream').length; return n >= 3 ? n : null;`), 30_000);
+    await exec(`document.querySelectorAll('[data-pollstream]')[0].scrollIntoView({ block: 'center' })`);
+    await sleep(2000);
+    const errors = await consoleErrors(from);
+    const outside = await requestsOutside();
+    assert(errors.length === 0 && outside.outside.length === 0,
+      `${errors.length} console error(s):\n${errors.slice(0, 10).join('\n')}\nrequests outside ${outside.dir}: ${outside.outside.join(', ')}`);
+    return `${n} simulators; ${outside.count} requests, all under ${outside.dir}`;
+  });
+
+  // G. The first chart within 1 s of navigation: the app's own mark if it sets one, else the first chart
+  // canvas that is not blank, watched on every animation frame from the start of the document.
+  await check('4g. the first chart is drawn within 1 s of navigation', async () => {
+    await cdp('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+    await go(new URL('#e2e-first-chart', base).href);
+    const r = await waitFor('the first chart', () => exec(`const m = performance.getEntriesByName('pollstream:first-chart');
+      if (m.length) return { source: 'performance mark pollstream:first-chart', ms: m[0].startTime };
+      return window.__firstChart ? { source: 'first non-blank chart canvas (polled every frame)', ms: window.__firstChart } : null;`), 15_000, 50);
+    assert(r.ms <= 1000, `the first chart came ${Math.round(r.ms)} ms after navigation (${r.source}), over 1 s`);
+    return `${Math.round(r.ms)} ms (${r.source})`;
+  });
+}
+
+// Watches for the first non-blank chart canvas on pages opened with #e2e-first-chart (check 4g's fallback).
+const FIRST_CHART_HOOK = `(() => {
+  if (location.hash !== '#e2e-first-chart') return;
+  const blank = new Map();
+  const look = () => {
+    for (const c of document.querySelectorAll('.ps-chart canvas')) {
+      if (!c.width || !c.height) continue;
+      const key = c.width + 'x' + c.height;
+      if (!blank.has(key)) { const b = document.createElement('canvas'); b.width = c.width; b.height = c.height; blank.set(key, b.toDataURL()); }
+      if (c.toDataURL() !== blank.get(key)) { window.__firstChart = performance.now(); return; }
+    }
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();`;
 
 let fatal = null;
 try {
