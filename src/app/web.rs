@@ -141,7 +141,9 @@ pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), JsValue> 
     Ok(())
 }
 
-/// The decoded `key=value` pairs of the page address's query string.
+/// The decoded `key=value` pairs of the page address's query string (for the `?bench` page; the app
+/// reads its scenario through `url.rs`).
+#[cfg(feature = "bench")]
 pub fn query_pairs() -> Vec<(String, String)> {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
