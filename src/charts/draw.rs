@@ -228,37 +228,23 @@ pub fn draw_time_chart<DB: DrawingBackend>(
         filled: false,
         stroke_width: px(f.scale, 1.0),
     };
-    for &t in &y_ticks {
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x_range.0, t), (x_range.1, t)],
-            grid,
-        )))?;
-    }
-    for &t in &x_ticks {
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(t, y_range.0), (t, y_range.1)],
-            grid,
-        )))?;
-    }
+    let ticks = Ticks {
+        x: &x_ticks,
+        y: &y_ticks,
+        y_labels: &y_labels,
+    };
+    draw_grid_and_labels(
+        area,
+        &mut chart,
+        (x_range, y_range),
+        &ticks,
+        grid,
+        style,
+        &f,
+        |t| scale::time_label(t, long_run),
+    )?;
     let geometry = geometry_of(area, &chart, x_range, y_range, false);
     draw_axes(area, &geometry, style, &f)?;
-    let (base_x, base_y) = area.get_base_pixel();
-    let right = text_style(&style.theme, &f, Pos::new(HPos::Right, VPos::Center));
-    for (t, label) in y_ticks.iter().zip(&y_labels) {
-        let (x, y) = chart.backend_coord(&(x_range.0, *t));
-        let at = (x - base_x - (5.0 * f.scale) as i32, y - base_y);
-        area.draw(&Text::new(label.as_str(), at, right.clone()))?;
-    }
-    let below = text_style(&style.theme, &f, Pos::new(HPos::Center, VPos::Top));
-    for t in &x_ticks {
-        let (x, y) = chart.backend_coord(&(*t, y_range.0));
-        let at = (x - base_x, y - base_y + (4.0 * f.scale) as i32);
-        area.draw(&Text::new(
-            scale::time_label(*t, long_run),
-            at,
-            below.clone(),
-        ))?;
-    }
 
     if let Some((_, r)) = &data.reference {
         if r.is_finite() {
@@ -371,6 +357,54 @@ fn geometry_of<DB: DrawingBackend, CT: CoordTranslate>(
     }
 }
 
+/// Where a chart's grid lines and tick labels go.
+struct Ticks<'a> {
+    x: &'a [f64],
+    y: &'a [f64],
+    y_labels: &'a [String],
+}
+
+/// The grid lines at every tick, the y labels left of the plot and the x labels (`x_label`) below it,
+/// for any coordinate system over (f64, f64) (the time charts' and the CDF's logarithmic one).
+#[allow(clippy::too_many_arguments)]
+fn draw_grid_and_labels<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &mut ChartContext<'_, DB, CT>,
+    (x_range, y_range): ((f64, f64), (f64, f64)),
+    ticks: &Ticks,
+    grid: ShapeStyle,
+    style: &ChartStyle,
+    f: &Frame,
+    x_label: impl Fn(f64) -> String,
+) -> DrawResult<(), DB> {
+    for &t in ticks.y {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x_range.0, t), (x_range.1, t)],
+            grid,
+        )))?;
+    }
+    for &t in ticks.x {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(t, y_range.0), (t, y_range.1)],
+            grid,
+        )))?;
+    }
+    let (base_x, base_y) = area.get_base_pixel();
+    let right = text_style(&style.theme, f, Pos::new(HPos::Right, VPos::Center));
+    for (t, label) in ticks.y.iter().zip(ticks.y_labels) {
+        let (x, y) = chart.plotting_area().map_coordinate(&(x_range.0, *t));
+        let at = (x - base_x - (5.0 * f.scale) as i32, y - base_y);
+        area.draw(&Text::new(label.as_str(), at, right.clone()))?;
+    }
+    let below = text_style(&style.theme, f, Pos::new(HPos::Center, VPos::Top));
+    for &t in ticks.x {
+        let (x, y) = chart.plotting_area().map_coordinate(&(t, y_range.0));
+        let at = (x - base_x, y - base_y + (4.0 * f.scale) as i32);
+        area.draw(&Text::new(x_label(t), at, below.clone()))?;
+    }
+    Ok(())
+}
+
 fn draw_axes<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     g: &PlotGeometry,
@@ -436,37 +470,24 @@ pub fn draw_cdf_chart<DB: DrawingBackend>(
             )))?;
         }
     }
-    for &t in &y_ticks {
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x_range.0, t), (x_range.1, t)],
-            grid,
-        )))?;
-    }
-    for &t in &x_ticks {
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(t, 0.0), (t, 1.0)],
-            grid,
-        )))?;
-    }
+    let ticks = Ticks {
+        x: &x_ticks,
+        y: &y_ticks,
+        y_labels: &y_labels,
+    };
+    draw_grid_and_labels(
+        area,
+        &mut chart,
+        (x_range, (0.0, 1.0)),
+        &ticks,
+        grid,
+        style,
+        &f,
+        |t| scale::tick_label(t, Unit::Micros),
+    )?;
     let geometry = geometry_of(area, &chart, x_range, (0.0, 1.0), true);
     draw_axes(area, &geometry, style, &f)?;
     let (base_x, base_y) = area.get_base_pixel();
-    let right = text_style(&style.theme, &f, Pos::new(HPos::Right, VPos::Center));
-    for (t, label) in y_ticks.iter().zip(&y_labels) {
-        let (x, y) = chart.backend_coord(&(x_range.0, *t));
-        let at = (x - base_x - (5.0 * f.scale) as i32, y - base_y);
-        area.draw(&Text::new(label.as_str(), at, right.clone()))?;
-    }
-    let below = text_style(&style.theme, &f, Pos::new(HPos::Center, VPos::Top));
-    for t in &x_ticks {
-        let (x, y) = chart.backend_coord(&(*t, 0.0));
-        let at = (x - base_x, y - base_y + (4.0 * f.scale) as i32);
-        area.draw(&Text::new(
-            scale::tick_label(*t, Unit::Micros),
-            at,
-            below.clone(),
-        ))?;
-    }
 
     let columns = plot_w_css.round() as usize;
     for line in lines {
