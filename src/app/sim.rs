@@ -37,6 +37,11 @@ const MIN_TIMED_MS: f64 = 0.3;
 const MAX_PACE_SLICE: SimDuration = SimDuration::SECOND;
 /// Longest wall-clock gap one frame makes up for (after a stall or a hidden tab).
 const MAX_FRAME_GAP_MS: f64 = 100.0;
+/// What the worlds may hold together before time stops: WebAssembly has 4 GiB, and running out of it
+/// kills the page. Ten million clients in each of three worlds take about 2 GiB; the rest is for
+/// messages that pile up (ten million pollers that poll every ten minutes while a hundred messages a
+/// second arrive for each would fill any memory). A change or a reset lets time run again.
+const MEMORY_LIMIT_BYTES: usize = 3 << 30;
 /// Clients one applied change may remove from each world; a larger drop is applied in steps.
 const MAX_REMOVED_PER_CHANGE: u64 = 500_000;
 /// Snapshots are published at most this often while running.
@@ -90,6 +95,10 @@ pub struct Sim {
     ms_per_event: f64,
     /// Something the panels show changed outside the normal passing of time.
     changed: bool,
+    /// Above this many bytes held by the worlds, time stops until a change or a reset (see
+    /// [`MEMORY_LIMIT_BYTES`]).
+    memory_limit_bytes: usize,
+    memory_full: bool,
 }
 
 fn new_world(params: &Params, strategy: Strategy) -> World {
@@ -117,7 +126,19 @@ impl Sim {
             cursor: 0,
             ms_per_event: HEAVY_MS_PER_EVENT,
             changed: true,
+            memory_limit_bytes: MEMORY_LIMIT_BYTES,
+            memory_full: false,
         }
+    }
+
+    /// Whether time has stopped because the worlds hold more memory than the page may use.
+    pub fn memory_full(&self) -> bool {
+        self.memory_full
+    }
+
+    fn check_memory(&mut self) {
+        let held: usize = self.worlds.iter().map(World::memory_bytes).sum();
+        self.memory_full = held > self.memory_limit_bytes;
     }
 
     /// Starts again from t = 0 (drops pending changes and steps).
@@ -253,8 +274,18 @@ impl Sim {
             if self.in_lockstep() {
                 // Every world is at `target`: the one moment to change them all.
                 let apply_start = clock();
+                if self.pending_params.is_some() || self.pending_restart {
+                    // A change may be what drains the messages: let time run and look again.
+                    self.memory_full = false;
+                }
                 self.apply_pending();
                 perf::span(Span::Apply, apply_start, clock());
+                if !self.memory_full {
+                    self.check_memory();
+                }
+                if self.memory_full {
+                    break;
+                }
                 let now = self.target;
                 let next = match pace {
                     Pace::Times(speed) if !moved_for_this_frame => {
@@ -468,6 +499,7 @@ impl Driver {
             } else {
                 None
             },
+            memory_full: self.sim.memory_full(),
         }
     }
 }
@@ -580,6 +612,22 @@ mod tests {
         sim.restart_server();
         sim.frame(Pace::Paused, 0.0, 8.0, &mut fake_clock());
         assert!(sim.take_changed());
+    }
+
+    #[test]
+    fn time_stops_when_the_worlds_hold_too_much_memory_until_something_changes() {
+        let mut sim = Sim::new(&Params::default(), &[Strategy::Polling]);
+        sim.memory_limit_bytes = 1;
+        sim.frame(Pace::Times(1.0), 50.0, 8.0, &mut fake_clock());
+        assert!(sim.memory_full());
+        assert_eq!(sim.now(), SimTime::ZERO, "no time passed");
+        sim.memory_limit_bytes = usize::MAX;
+        sim.frame(Pace::Times(1.0), 50.0, 8.0, &mut fake_clock());
+        assert_eq!(sim.now(), SimTime::ZERO, "still stopped: nothing changed");
+        sim.set_params(&params(&[(ParamKey::Interval, "100ms")]));
+        sim.frame(Pace::Times(1.0), 50.0, 8.0, &mut fake_clock());
+        assert!(!sim.memory_full());
+        assert!(sim.now() > SimTime::ZERO, "a change lets time run again");
     }
 
     #[test]

@@ -32,11 +32,17 @@ pub struct SpeedReport {
     pub requested: Speed,
     /// Simulated seconds per wall-clock second over the last second, while playing.
     pub achieved: Option<f64>,
+    /// Time has stopped: the worlds hold as much memory as the page may use.
+    pub memory_full: bool,
 }
 
 impl SpeedReport {
     /// `1× real time`, `0.4× real time (can't keep up with 10×)`, `paused`.
     pub fn text(&self) -> String {
+        if self.memory_full {
+            return "stopped: too many waiting messages for this page's memory; change a setting or reset"
+                .into();
+        }
         if !self.playing {
             return "paused".into();
         }
@@ -89,6 +95,7 @@ impl Snapshot {
                 playing: false,
                 requested: Speed::Times(1.0),
                 achieved: None,
+                memory_full: false,
             },
         }
     }
@@ -372,6 +379,7 @@ pub(crate) mod tests {
     #[test]
     fn speed_readout() {
         let report = |playing, requested, achieved| SpeedReport {
+            memory_full: false,
             playing,
             requested,
             achieved,
@@ -389,6 +397,13 @@ pub(crate) mod tests {
             report(true, Speed::Max, Some(37.2)).text(),
             "as fast as it goes: 37× real time"
         );
+        let full = SpeedReport {
+            memory_full: true,
+            ..report(true, Speed::Times(1.0), Some(1.0))
+        };
+        assert!(full
+            .text()
+            .starts_with("stopped: too many waiting messages"));
         assert_eq!(capacity_per_s(&Params::default()), 4_000.0);
     }
 }
