@@ -272,25 +272,7 @@ pub fn draw_time_chart<DB: DrawingBackend>(
             filled: false,
             stroke_width: px(f.scale, 2.0),
         };
-        match points.len() {
-            0 => {}
-            1 => {
-                let dot = ShapeStyle { filled: true, ..s };
-                chart.draw_series(std::iter::once(Circle::new(
-                    points[0],
-                    px(f.scale, 3.0),
-                    dot,
-                )))?;
-            }
-            _ if line.dashed => {
-                let dash = (7.0 * f.scale).max(1.0) as u32;
-                let gap = (4.0 * f.scale).max(1.0) as u32;
-                chart.draw_series(DashedLineSeries::new(points, dash, gap, s))?;
-            }
-            _ => {
-                chart.draw_series(LineSeries::new(points, s))?;
-            }
-        }
+        draw_line(&mut chart, points, s, line.dashed, &f)?;
     }
     Ok(geometry)
 }
@@ -405,6 +387,36 @@ fn draw_grid_and_labels<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)
     Ok(())
 }
 
+/// One series: a line (dashed if asked), or a dot when it has a single point.
+fn draw_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    points: Vec<(f64, f64)>,
+    s: ShapeStyle,
+    dashed: bool,
+    f: &Frame,
+) -> DrawResult<(), DB> {
+    match points.len() {
+        0 => {}
+        1 => {
+            let dot = ShapeStyle { filled: true, ..s };
+            chart.draw_series(std::iter::once(Circle::new(
+                points[0],
+                px(f.scale, 3.0),
+                dot,
+            )))?;
+        }
+        _ if dashed => {
+            let dash = (7.0 * f.scale).max(1.0) as u32;
+            let gap = (4.0 * f.scale).max(1.0) as u32;
+            chart.draw_series(DashedLineSeries::new(points, dash, gap, s))?;
+        }
+        _ => {
+            chart.draw_series(LineSeries::new(points, s))?;
+        }
+    }
+    Ok(())
+}
+
 fn draw_axes<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     g: &PlotGeometry,
@@ -501,20 +513,7 @@ pub fn draw_cdf_chart<DB: DrawingBackend>(
         for p in &mut points {
             p.1 = p.1.clamp(0.0, 1.0);
         }
-        match points.len() {
-            0 => {}
-            1 => {
-                let dot = ShapeStyle { filled: true, ..s };
-                chart.draw_series(std::iter::once(Circle::new(
-                    points[0],
-                    px(f.scale, 3.0),
-                    dot,
-                )))?;
-            }
-            _ => {
-                chart.draw_series(LineSeries::new(points, s))?;
-            }
-        }
+        draw_line(&mut chart, points, s, false, &f)?;
         // The percentile markers: a dot on the curve's level, a tick on the x axis.
         let dot = ShapeStyle {
             color: c,
