@@ -13,54 +13,76 @@ use std::ops::{Index, IndexMut};
 const BLOCK: usize = 4096;
 
 pub(crate) struct BlockDeque<T> {
-    blocks: VecDeque<VecDeque<T>>,
+    /// Full blocks except the first (drained from `head`) and the last (filled to its length).
+    blocks: VecDeque<Vec<T>>,
+    /// The index of the front entry in the first block.
+    head: usize,
     len: usize,
+    /// The last block drained, kept for the next block needed: a steady FIFO (the sends of a polling
+    /// world) then never calls the allocator.
+    spare: Option<Vec<T>>,
 }
 
 impl<T> Default for BlockDeque<T> {
     fn default() -> Self {
         BlockDeque {
             blocks: VecDeque::new(),
+            head: 0,
             len: 0,
+            spare: None,
         }
     }
 }
 
-impl<T> BlockDeque<T> {
+impl<T: Copy> BlockDeque<T> {
     #[inline]
     pub fn push_back(&mut self, value: T) {
         match self.blocks.back_mut() {
-            Some(block) if block.len() < BLOCK => block.push_back(value),
-            _ => {
-                let mut block = VecDeque::with_capacity(BLOCK);
-                block.push_back(value);
-                self.blocks.push_back(block);
-            }
+            Some(block) if block.len() < BLOCK => block.push(value),
+            _ => self.push_to_new_block(value),
         }
         self.len += 1;
     }
 
+    #[cold]
+    fn push_to_new_block(&mut self, value: T) {
+        let mut block = self
+            .spare
+            .take()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK));
+        block.push(value);
+        self.blocks.push_back(block);
+    }
+
     #[inline]
     pub fn pop_front(&mut self) -> Option<T> {
-        let block = self.blocks.front_mut()?;
-        let value = block.pop_front();
-        if block.is_empty() {
-            self.blocks.pop_front();
+        let block = self.blocks.front()?;
+        let value = block[self.head];
+        self.head += 1;
+        self.len -= 1;
+        if self.head == block.len() {
+            self.retire_front_block();
         }
-        if value.is_some() {
-            self.len -= 1;
+        Some(value)
+    }
+
+    #[cold]
+    fn retire_front_block(&mut self) {
+        if let Some(mut block) = self.blocks.pop_front() {
+            block.clear();
+            self.spare = Some(block);
         }
-        value
+        self.head = 0;
     }
 
     #[inline]
     pub fn front(&self) -> Option<&T> {
-        self.blocks.front().and_then(VecDeque::front)
+        self.blocks.front().map(|block| &block[self.head])
     }
 
     #[inline]
     pub fn back(&self) -> Option<&T> {
-        self.blocks.back().and_then(VecDeque::back)
+        self.blocks.back().and_then(|block| block.last())
     }
 
     #[inline]
@@ -74,13 +96,18 @@ impl<T> BlockDeque<T> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.blocks.iter().flatten()
+        let head = self.head;
+        self.blocks
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, block)| &block[if i == 0 { head } else { 0 }..])
     }
 
     /// Bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        self.blocks.len() * BLOCK * std::mem::size_of::<T>()
-            + self.blocks.capacity() * std::mem::size_of::<VecDeque<T>>()
+        let blocks = self.blocks.len() + usize::from(self.spare.is_some());
+        blocks * BLOCK * std::mem::size_of::<T>()
+            + self.blocks.capacity() * std::mem::size_of::<Vec<T>>()
     }
 }
 
@@ -203,8 +230,10 @@ mod tests {
         while q.pop_front().is_some() {}
         assert!(q.is_empty());
         assert_eq!(q.pop_front(), None);
+        // Drained blocks are freed, but for one kept for the next push.
+        let one_block = BLOCK * std::mem::size_of::<i32>();
         assert!(
-            q.heap_bytes() < BLOCK,
+            q.heap_bytes() < one_block + 1024,
             "drained blocks are freed: {}",
             q.heap_bytes()
         );

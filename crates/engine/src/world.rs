@@ -39,7 +39,10 @@ use crate::params::{BACKOFF_BASE, BACKOFF_CAP, FIXED_RECONNECT_DELAY};
 use crate::queue::{TimeQueue, NO_EVENT};
 use crate::rng::{self, Stream};
 use crate::time::{SimDuration, SimTime};
+use crate::workers::FreeWorkers;
 use std::collections::VecDeque;
+
+mod polling;
 
 const SECOND_US: u64 = 1_000_000;
 /// How many flights of traced clients are remembered for the animated view.
@@ -221,6 +224,13 @@ struct Job {
     work: Work,
 }
 
+/// A poll waiting for a worker in a polling world, with the instant it will start (see `workers.rs`).
+#[derive(Clone, Copy, Debug)]
+struct QueuedPoll {
+    start: u64,
+    client: ClientRef,
+}
+
 /// Something arriving at a client.
 #[derive(Clone, Copy, Debug)]
 enum Delivery {
@@ -393,6 +403,17 @@ pub struct World {
     in_service_pushes: TimeQueue<Job>,
     waiting: BlockDeque<Job>,
     waiting_requests: u64,
+    /// A polling world's server instead (see `advance_polling`): when each worker is next free, and the
+    /// polls that wait, in order, each with its start instant.
+    free_workers: FreeWorkers,
+    queued_polls: BlockDeque<QueuedPoll>,
+    /// The first broadcast message created after the last polling response.
+    polled_log_end: u32,
+    /// Events per simulated microsecond in the last slice of a polling world, to size the next one.
+    slice_rate: f64,
+    /// A polling world advanced event by event, by the general loop: the reference that tests hold the
+    /// sliced polling loop to.
+    polling_by_events: bool,
     deliveries: TimeQueue<Delivery>,
     holds: HoldTimers,
     heartbeats: TimeQueue<Timer>,
@@ -451,6 +472,11 @@ impl World {
             in_service_pushes: TimeQueue::default(),
             waiting: BlockDeque::default(),
             waiting_requests: 0,
+            free_workers: FreeWorkers::default(),
+            queued_polls: BlockDeque::default(),
+            polled_log_end: 0,
+            slice_rate: 1.0,
+            polling_by_events: false,
             deliveries: TimeQueue::default(),
             holds: HoldTimers::default(),
             heartbeats: TimeQueue::default(),
@@ -476,6 +502,7 @@ impl World {
             trace_wanted: 0,
             flights: VecDeque::new(),
         };
+        world.free_workers.reset(world.params.n_workers, world.now);
         world.set_client_count(params.n_clients as u32);
         world.schedule_next_message();
         world
@@ -504,6 +531,9 @@ impl World {
     /// so that a budget bounds how long a call takes.
     pub fn advance(&mut self, until: SimTime, max_events: u64) -> Advance {
         let until = until.as_micros();
+        if self.strategy == Strategy::Polling && !self.polling_by_events {
+            return self.advance_polling(until, max_events);
+        }
         let mut events = 0;
         let mut dispatched = 0;
         let reached = loop {
@@ -557,7 +587,11 @@ impl World {
             // Poisson streams are memoryless: drawing the next gap afresh at the new rate is exact.
             self.schedule_next_message();
         }
-        if self.params.n_workers > old.n_workers {
+        if self.strategy == Strategy::Polling && !self.polling_by_events {
+            if self.params.n_workers != old.n_workers || self.params.service != old.service {
+                self.reschedule_queued_polls();
+            }
+        } else if self.params.n_workers > old.n_workers {
             self.start_waiting_jobs();
         }
         if old.heartbeat.is_zero() && !self.params.heartbeat.is_zero() {
@@ -580,6 +614,14 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Makes a new polling world advance event by event, through the loop the other strategies use,
+    /// instead of in slices: slower, and the same output, which the tests check. At one instant it
+    /// creates messages first, as the sliced loop does.
+    #[doc(hidden)]
+    pub fn advance_polling_event_by_event(&mut self) {
+        self.polling_by_events = true;
     }
 
     /// Restarts the server now, before anything else at this instant.
@@ -656,7 +698,7 @@ impl World {
     pub fn gauges(&self) -> Gauges {
         let open = self.open_connections + self.held;
         Gauges {
-            queue_len: self.waiting.len() as u64,
+            queue_len: self.queue_len(),
             busy_workers: self.busy_workers(),
             open_connections: open,
             held_requests: self.held,
@@ -680,6 +722,8 @@ impl World {
             + self.in_service_requests.heap_bytes()
             + self.in_service_pushes.heap_bytes()
             + self.waiting.heap_bytes()
+            + self.free_workers.heap_bytes()
+            + self.queued_polls.heap_bytes()
             + self.deliveries.heap_bytes()
             + self.holds.heap_bytes()
             + self.heartbeats.heap_bytes()
@@ -770,7 +814,7 @@ impl World {
             dropped_by_restart: c.dropped,
             requests_abandoned: c.requests_abandoned,
             requests_on_network: self.arrivals.len() as u64,
-            requests_queued: self.waiting_requests,
+            requests_queued: self.waiting_requests + self.queued_polls.len() as u64,
             requests_in_service: self.in_service_requests.len() as u64,
             // Counted in the hold lists, not taken from the counter, so that the two are checked.
             requests_held: self.holds.len() as u64,
@@ -787,6 +831,11 @@ impl World {
         let seq = self.next_seq;
         self.next_seq += 1;
         seq
+    }
+
+    /// Work waiting for a worker now.
+    fn queue_len(&self) -> u64 {
+        (self.waiting.len() + self.queued_polls.len()) as u64
     }
 
     fn busy_workers(&self) -> u64 {
@@ -835,7 +884,7 @@ impl World {
             rejected: s.rejected,
             busy_us: s.busy_us,
             capacity_us: s.capacity_us,
-            queue_len: self.waiting.len() as u64,
+            queue_len: self.queue_len(),
             open_connections: open,
             connection_memory_bytes: open * self.params.conn_memory_bytes,
             bytes_in: s.bytes_in,
@@ -871,13 +920,22 @@ impl World {
 
     fn next_event(&self) -> ((u64, u64), Source) {
         let mut best = (self.tasks.peek_key(), Source::Task);
+        if self.polling_by_events && best.0 != NO_EVENT {
+            // As in the sliced polling loop, tasks come first at their instant.
+            best.0 .1 = 0;
+        }
         for group in &self.joins {
             if group.next_key < best.0 {
                 best = (group.next_key, Source::Join);
             }
         }
+        let message_key = if self.polling_by_events {
+            (self.next_message.0, 0)
+        } else {
+            self.next_message
+        };
         let candidates = [
-            (self.next_message, Source::Message),
+            (message_key, Source::Message),
             (self.sends.peek_key(), Source::Send),
             (self.arrivals.peek_key(), Source::Arrival),
             (self.in_service_requests.peek_key(), Source::FinishRequest),
@@ -1646,6 +1704,10 @@ impl World {
     /// Forgets broadcast messages that no client, queued push or flight still needs.
     fn trim_log(&mut self) {
         let mut min = self.log.end();
+        if self.strategy == Strategy::Polling {
+            // Polling responses read the log from here on (see `finish_poll`).
+            min = min.min(self.polled_log_end);
+        }
         for c in self.clients.iter_to(self.active_records()) {
             min = min.min(c.cursor);
         }
@@ -1688,6 +1750,10 @@ impl World {
         for job in in_service {
             self.drop_job(job);
         }
+        // A polling world's queue holds nothing but polls, which a restart only counts.
+        self.second.dropped += self.queued_polls.len() as u64;
+        self.queued_polls = BlockDeque::default();
+        self.free_workers.reset(self.params.n_workers, self.now);
     }
 
     /// A restart drops `job`: a request is lost (its client learns of it), a push's message goes back

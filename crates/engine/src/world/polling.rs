@@ -1,0 +1,282 @@
+//! How a polling world advances: in slices of time, one kind of event at a time.
+//!
+//! A poller's schedule does not depend on the answers it gets, and a polling server has only requests
+//! to serve, all with the same service time. So the kinds of events barely interact: a request's start
+//! and finish follow from when the workers are next free (`workers.rs`) the moment it arrives, and a
+//! response only needs every message created before it. Within a slice of time `[x0, x1)` the engine
+//! therefore takes each kind of event in turn, in time order: the sends, then the messages, then the
+//! arrivals at the server, then the responses as the workers finish, then the responses reaching their
+//! clients. Each step runs a tight loop over one queue instead of picking the earliest of ten queues
+//! for every event, and busy worker time is added up once per slice.
+//!
+//! The result does not depend on where slices end, so a run is the same however it is sliced into
+//! calls. At one instant, events of different kinds come in a fixed order (`docs/model.md`): a restart
+//! (a task, which ends a slice) first; messages created before the responses that leave at that instant,
+//! which carry them; requests arriving before workers finishing, so that a request arriving at the
+//! instant a worker finishes finds the queue as it was (this is the scheduling order whenever the network
+//! delay exceeds the service time, as it nearly always does).
+
+use super::{ClientRef, Job, QueuedPoll, Source, Work, World, SECOND_US, TASK_CHUNK_COST};
+use crate::blocks::BlockDeque;
+use crate::messages::Chain;
+use crate::queue::NO_EVENT;
+use crate::world::{Advance, Delivery, FlightKind};
+
+/// The events a slice aims for when the caller sets no smaller budget: enough that the per-slice work is
+/// negligible, few enough that the slice's queues stay in the processor's cache.
+const SLICE_EVENTS: u64 = 8_192;
+
+impl World {
+    /// [`World::advance`] for a polling world.
+    pub(super) fn advance_polling(&mut self, until: u64, max_events: u64) -> Advance {
+        let mut events = 0;
+        let mut dispatched = 0;
+        let reached = loop {
+            let task_at = self.tasks.peek_key().0;
+            if task_at <= self.now && task_at < until {
+                // A restart, or clients joining or leaving, before anything else at this instant.
+                if events >= max_events {
+                    break false;
+                }
+                self.dispatch(Source::Task);
+                dispatched += 1;
+                events += TASK_CHUNK_COST;
+                continue;
+            }
+            if self.now >= until {
+                break true;
+            }
+            if events >= max_events {
+                break false;
+            }
+            let budget = (max_events - events).min(SLICE_EVENTS);
+            let span = ((budget as f64 / self.slice_rate) as u64).clamp(1, SECOND_US);
+            let end = until
+                .min(task_at)
+                .min(self.next_boundary)
+                .min(self.now.saturating_add(span));
+            let done = self.run_slice(end);
+            self.slice_rate = (done.max(1) as f64 / (end - self.now) as f64).max(1e-6);
+            self.advance_clock(end);
+            dispatched += done;
+            events += done;
+        };
+        self.events += dispatched;
+        Advance { reached, events }
+    }
+
+    /// Processes every event in `[now, end)`; `end` is at most the next second boundary and the next
+    /// task. Returns the number of events.
+    fn run_slice(&mut self, end: u64) -> u64 {
+        let start = self.now;
+        let mut events = 0;
+
+        // 1. Requests sent: scheduled polls and the first polls of joining clients, in (time, seq) order.
+        loop {
+            let join = self
+                .joins
+                .iter()
+                .map(|g| g.next_key)
+                .min()
+                .unwrap_or(NO_EVENT);
+            let send = self.sends.peek_key();
+            let next = join.min(send);
+            if next.0 >= end {
+                break;
+            }
+            self.now = next.0;
+            if join < send {
+                self.on_join();
+            } else if let Some(e) = self.sends.pop() {
+                self.on_send(e.payload);
+            }
+            events += 1;
+        }
+
+        // 2. Messages created.
+        while self.next_message.0 < end {
+            self.now = self.next_message.0;
+            self.on_message();
+            events += 1;
+        }
+
+        // 3. Requests arriving at the server. Busy worker time over the slice is the busy count at its
+        // start times its length, plus (end − start) for each job that starts in it, minus (end − finish)
+        // for each that finishes in it.
+        let busy_at_start = self.in_service_requests.len() as u64;
+        let excess_at_start = busy_at_start.saturating_sub(self.params.n_workers);
+        let mut busy_us = busy_at_start * (end - start);
+        while self.arrivals.peek_key().0 < end {
+            let Some(e) = self.arrivals.pop() else { break };
+            self.now = e.time;
+            self.arrive_poll(e.payload, end, &mut busy_us);
+            events += 1;
+        }
+        self.start_queued_polls(end, end, &mut busy_us);
+
+        // 4. Workers finishing: responses leave. While workers removed mid-run are still busy, the
+        // capacity counts them until they finish (they finish first, as no new job starts meanwhile).
+        let mut excess_us = 0;
+        let mut finished = 0;
+        while self.in_service_requests.peek_key().0 < end {
+            let Some(e) = self.in_service_requests.pop() else {
+                break;
+            };
+            self.now = e.time;
+            busy_us -= end - e.time;
+            if finished < excess_at_start {
+                excess_us += e.time - start;
+            }
+            finished += 1;
+            self.finish_poll(e.payload.client);
+            events += 1;
+        }
+        excess_us += excess_at_start.saturating_sub(finished) * (end - start);
+
+        // 5. Responses reaching their clients.
+        while self.deliveries.peek_key().0 < end {
+            let Some(e) = self.deliveries.pop() else {
+                break;
+            };
+            self.now = e.time;
+            self.on_delivery(e.payload);
+            events += 1;
+        }
+
+        let capacity_us = self.params.n_workers * (end - start) + excess_us;
+        self.second.busy_us += busy_us;
+        self.second.capacity_us += capacity_us.max(busy_us);
+        self.last_integrated = end;
+        self.now = start;
+        events
+    }
+
+    /// Queued polls whose start is before `before` get their worker; each adds `end − start` to the
+    /// slice's busy time.
+    fn start_queued_polls(&mut self, before: u64, end: u64, busy_us: &mut u64) {
+        while let Some(&poll) = self.queued_polls.front() {
+            if poll.start >= before {
+                break;
+            }
+            self.queued_polls.pop_front();
+            self.serve_poll(poll, end, busy_us);
+        }
+    }
+
+    fn serve_poll(&mut self, poll: QueuedPoll, end: u64, busy_us: &mut u64) {
+        let seq = self.seq();
+        let finish = poll.start + self.params.service.as_micros();
+        let job = Job {
+            client: poll.client,
+            work: Work::Request,
+        };
+        self.in_service_requests.push(finish, seq, job);
+        *busy_us += end - poll.start;
+    }
+
+    /// A poll reaches the server now: it is refused, rejected, or given the instant it will start.
+    fn arrive_poll(&mut self, client: ClientRef, end: u64, busy_us: &mut u64) {
+        self.second.requests += 1;
+        let reply_at = self.now + self.params.latency.as_micros();
+        if self.now < self.down_until {
+            // A refused TCP connection: no bytes, no worker time.
+            self.second.rejected += 1;
+            self.second.refused += 1;
+            self.trace(client.id, FlightKind::Rejection, self.now, reply_at);
+            return;
+        }
+        let header_in = self.params.header_bytes / 2;
+        self.second.bytes_in += header_in;
+        // Workers that finished before now have taken the polls queued before this one. A worker that
+        // finishes at this very instant does so after the arrival (see the order at the top).
+        self.start_queued_polls(self.now, end, busy_us);
+        let free_at = self.free_workers.earliest();
+        if free_at >= self.now && self.queued_polls.len() as u64 >= self.params.queue_limit {
+            // A 503 costs the whole header pair and no worker time.
+            self.second.rejected += 1;
+            self.second.bytes_out += self.params.header_bytes - header_in;
+            self.trace(client.id, FlightKind::Rejection, self.now, reply_at);
+            return;
+        }
+        self.free_workers.take_earliest();
+        let start = free_at.max(self.now);
+        self.free_workers
+            .free_at(start + self.params.service.as_micros());
+        let poll = QueuedPoll { start, client };
+        if free_at < self.now {
+            self.serve_poll(poll, end, busy_us);
+        } else {
+            // It waits, if only until a worker finishes later in this instant.
+            self.queued_polls.push_back(poll);
+            self.max_queue = self.max_queue.max(self.queued_polls.len() as u64);
+        }
+    }
+
+    /// A worker finishes a poll now: the response carries every message created until now.
+    fn finish_poll(&mut self, client: ClientRef) {
+        self.second.requests_answered += 1;
+        self.second.answered += 1;
+        self.second.bytes_out += self.params.header_bytes - self.params.header_bytes / 2;
+        let (chain, from, to) = if self.live(client) {
+            while self.polled_log_end < self.log.end()
+                && self.log.created(self.polled_log_end) <= self.now
+            {
+                self.polled_log_end += 1;
+            }
+            let c = &mut self.clients[client.id as usize];
+            let mut pending = c.pending;
+            let chain = self.slab.take_until(&mut pending, self.now);
+            c.pending = pending;
+            let from = c.cursor;
+            let to = self.polled_log_end.max(from);
+            c.cursor = to;
+            (chain, from, to)
+        } else {
+            (Chain::EMPTY, 0, 0)
+        };
+        let carried = chain.len as u64 + (to - from) as u64;
+        let reply_at = self.now + self.params.latency.as_micros();
+        if carried == 0 {
+            self.second.empty += 1;
+            self.trace(client.id, FlightKind::EmptyResponse, self.now, reply_at);
+            // A poller does nothing with an empty response: it needs no event.
+            return;
+        }
+        self.second.bytes_out += carried * self.params.message_bytes;
+        self.trace(client.id, FlightKind::Response, self.now, reply_at);
+        let seq = self.seq();
+        let delivery = Delivery::Response {
+            client,
+            chain,
+            from,
+            to,
+        };
+        self.deliveries.push(reply_at, seq, delivery);
+    }
+
+    /// The number of workers or the service time changed now: the polls that wait get new start
+    /// instants. Polls in service keep theirs; when workers were removed, the new start instants come
+    /// from the latest-finishing polls in service, as those are the workers that remain.
+    pub(super) fn reschedule_queued_polls(&mut self) {
+        let n_workers = self.params.n_workers;
+        let in_service = self.in_service_requests.drain_sorted();
+        let kept = in_service.len().saturating_sub(n_workers as usize);
+        self.free_workers
+            .reset(n_workers.saturating_sub(in_service.len() as u64), self.now);
+        for e in &in_service[kept..] {
+            self.free_workers.free_at(e.time);
+        }
+        for e in in_service {
+            self.in_service_requests.push(e.time, e.seq, e.payload);
+        }
+        let service = self.params.service.as_micros();
+        let queued = std::mem::take(&mut self.queued_polls);
+        let mut rescheduled = BlockDeque::default();
+        for poll in queued.iter() {
+            let start = self.free_workers.take_earliest().max(self.now);
+            self.free_workers.free_at(start + service);
+            rescheduled.push_back(QueuedPoll { start, ..*poll });
+        }
+        self.queued_polls = rescheduled;
+    }
+}
