@@ -81,11 +81,6 @@ impl<T: Copy> BlockDeque<T> {
     }
 
     #[inline]
-    pub fn back(&self) -> Option<&T> {
-        self.blocks.back().and_then(|block| block.last())
-    }
-
-    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -218,7 +213,6 @@ mod tests {
         }
         assert_eq!(q.len(), 10_000);
         assert_eq!(q.front(), Some(&0));
-        assert_eq!(q.back(), Some(&9_999));
         for i in 0..5_000 {
             assert_eq!(q.pop_front(), Some(i));
         }

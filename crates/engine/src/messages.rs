@@ -124,24 +124,6 @@ impl Slab {
         chain.len += 1;
     }
 
-    /// Takes from the front of `chain` the messages created at or before `until` and returns them as
-    /// a chain of their own, leaving the later ones in `chain`. A polling response uses it: the engine
-    /// creates the messages of a whole slice of time before it answers the polls of that slice.
-    #[inline]
-    pub fn take_until(&mut self, chain: &mut Chain, until: u64) -> Chain {
-        if chain.len == 0 || self.node(chain.tail).created <= until {
-            return std::mem::replace(chain, Chain::EMPTY);
-        }
-        let mut taken = Chain::EMPTY;
-        while chain.len > 0 && self.node(chain.head).created <= until {
-            let slot = chain.head;
-            chain.head = self.node(slot).next;
-            chain.len -= 1;
-            self.append(&mut taken, slot);
-        }
-        taken
-    }
-
     /// Releases every message of `chain` at once without touching its nodes (when ten million
     /// clients leave at once, touching each one's messages would take a noticeable fraction of a
     /// second); the nodes are reused once the free list runs dry.
@@ -247,26 +229,6 @@ mod tests {
         assert_eq!(seen, vec![10, 20, 30]);
         let again = slab.alloc(40);
         assert!(again < 3, "a released slot is reused");
-    }
-
-    #[test]
-    fn take_until_splits_a_chain_by_creation_instant() {
-        let mut slab = Slab::new();
-        let mut chain = Chain::EMPTY;
-        for created in [10, 20, 20, 30] {
-            let slot = slab.alloc(created);
-            slab.append(&mut chain, slot);
-        }
-        let taken = slab.take_until(&mut chain, 20);
-        assert_eq!((taken.len, chain.len), (3, 1));
-        let mut rest = Vec::new();
-        slab.consume(chain, |c| rest.push(c));
-        assert_eq!(rest, vec![30]);
-        let mut first = Vec::new();
-        slab.consume(taken, |c| first.push(c));
-        assert_eq!(first, vec![10, 20, 20]);
-        let mut empty = Chain::EMPTY;
-        assert_eq!(slab.take_until(&mut empty, 5), Chain::EMPTY);
     }
 
     #[test]

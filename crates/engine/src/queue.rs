@@ -55,6 +55,9 @@ pub(crate) struct TimeQueue<P> {
     /// The key of the earliest entry, kept up to date so that peeking, which the engine does for every
     /// queue at every event, is one load.
     head: (u64, u64),
+    /// The key of the last entry of the FIFO (or the smallest key if it is empty), so that a push need
+    /// not look at the FIFO's end.
+    back: (u64, u64),
 }
 
 impl<P> Default for TimeQueue<P> {
@@ -63,6 +66,7 @@ impl<P> Default for TimeQueue<P> {
             in_order: BlockDeque::default(),
             out_of_order: BinaryHeap::new(),
             head: NO_EVENT,
+            back: (0, 0),
         }
     }
 }
@@ -72,9 +76,11 @@ impl<P: Copy> TimeQueue<P> {
     #[inline]
     pub fn push(&mut self, time: u64, seq: u64, payload: P) {
         let entry = Entry { time, seq, payload };
-        match self.in_order.back() {
-            Some(last) if last.key() > entry.key() => self.out_of_order.push(Earliest(entry)),
-            _ => self.in_order.push_back(entry),
+        if entry.key() < self.back {
+            self.out_of_order.push(Earliest(entry));
+        } else {
+            self.in_order.push_back(entry);
+            self.back = entry.key();
         }
         self.head = self.head.min(entry.key());
     }
@@ -94,8 +100,14 @@ impl<P: Copy> TimeQueue<P> {
     /// Removes and returns the earliest entry.
     #[inline]
     pub fn pop(&mut self) -> Option<Entry<P>> {
-        if self.head == NO_EVENT {
-            return None;
+        if self.out_of_order.is_empty() {
+            // The common case: only the FIFO holds entries.
+            let entry = self.in_order.pop_front()?;
+            self.head = self.in_order.front().map_or(NO_EVENT, Entry::key);
+            if self.in_order.is_empty() {
+                self.back = (0, 0);
+            }
+            return Some(entry);
         }
         let from_fifo = self.in_order.front().is_some_and(|e| e.key() == self.head);
         let entry = if from_fifo {
@@ -103,6 +115,9 @@ impl<P: Copy> TimeQueue<P> {
         } else {
             self.out_of_order.pop().map(|e| e.0)
         };
+        if self.in_order.is_empty() {
+            self.back = (0, 0);
+        }
         self.head = self.find_head();
         entry
     }

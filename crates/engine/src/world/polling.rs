@@ -3,18 +3,20 @@
 //! A poller's schedule does not depend on the answers it gets, and a polling server has only requests
 //! to serve, all with the same service time. So the kinds of events barely interact: a request's start
 //! and finish follow from when the workers are next free (`workers.rs`) the moment it arrives, and a
-//! response only needs every message created before it. Within a slice of time `[x0, x1)` the engine
-//! therefore takes each kind of event in turn, in time order: the sends, then the messages, then the
-//! arrivals at the server, then the responses as the workers finish, then the responses reaching their
-//! clients. Each step runs a tight loop over one queue instead of picking the earliest of ten queues
-//! for every event, and busy worker time is added up once per slice.
+//! response only needs every message its client has when it leaves. Within a slice of time
+//! `[start, end)` the engine therefore takes the events a kind at a time, each in time order: the
+//! requests sent; the requests arriving at the server; the messages created and the responses leaving,
+//! merged in time order; the responses reaching their clients. Each step is a tight loop over one or two
+//! queues instead of picking the earliest of ten queues for every event, and busy worker time is added
+//! up once per slice.
 //!
 //! The result does not depend on where slices end, so a run is the same however it is sliced into
-//! calls. At one instant, events of different kinds come in a fixed order (`docs/model.md`): a restart
-//! (a task, which ends a slice) first; messages created before the responses that leave at that instant,
-//! which carry them; requests arriving before workers finishing, so that a request arriving at the
-//! instant a worker finishes finds the queue as it was (this is the scheduling order whenever the network
-//! delay exceeds the service time, as it nearly always does).
+//! calls, and it is the same as the event-by-event loop's (`tests/polling_slices.rs`). At one instant,
+//! events of different kinds come in a fixed order (`docs/model.md`): a restart (a task, which ends a
+//! slice) first; messages created before the responses that leave at that instant, which carry them;
+//! requests arriving before workers finishing, so that a request arriving at the instant a worker
+//! finishes finds the queue as it was (the order they were scheduled in whenever the network delay
+//! exceeds the service time, as it nearly always does).
 
 use super::{ClientRef, Job, QueuedPoll, Source, Work, World, SECOND_US, TASK_CHUNK_COST};
 use crate::blocks::BlockDeque;
@@ -93,14 +95,7 @@ impl World {
             events += 1;
         }
 
-        // 2. Messages created.
-        while self.next_message.0 < end {
-            self.now = self.next_message.0;
-            self.on_message();
-            events += 1;
-        }
-
-        // 3. Requests arriving at the server. Busy worker time over the slice is the busy count at its
+        // 2. Requests arriving at the server. Busy worker time over the slice is the busy count at its
         // start times its length, plus (end − start) for each job that starts in it, minus (end − finish)
         // for each that finishes in it.
         let busy_at_start = self.in_service_requests.len() as u64;
@@ -114,11 +109,23 @@ impl World {
         }
         self.start_queued_polls(end, end, &mut busy_us);
 
-        // 4. Workers finishing: responses leave. While workers removed mid-run are still busy, the
-        // capacity counts them until they finish (they finish first, as no new job starts meanwhile).
+        // 3. Messages created and workers finishing, in time order (messages first at one instant): a
+        // response carries every message its client has when it leaves. While workers removed mid-run
+        // are still busy, the capacity counts them until they finish (they finish first, as no new job
+        // starts meanwhile).
         let mut excess_us = 0;
         let mut finished = 0;
-        while self.in_service_requests.peek_key().0 < end {
+        loop {
+            let finish_at = self.in_service_requests.peek_key().0;
+            if self.next_message.0 <= finish_at && self.next_message.0 < end {
+                self.now = self.next_message.0;
+                self.on_message();
+                events += 1;
+                continue;
+            }
+            if finish_at >= end {
+                break;
+            }
             let Some(e) = self.in_service_requests.pop() else {
                 break;
             };
@@ -133,7 +140,7 @@ impl World {
         }
         excess_us += excess_at_start.saturating_sub(finished) * (end - start);
 
-        // 5. Responses reaching their clients.
+        // 4. Responses reaching their clients.
         while self.deliveries.peek_key().0 < end {
             let Some(e) = self.deliveries.pop() else {
                 break;
@@ -224,9 +231,7 @@ impl World {
                 self.polled_log_end += 1;
             }
             let c = &mut self.clients[client.id as usize];
-            let mut pending = c.pending;
-            let chain = self.slab.take_until(&mut pending, self.now);
-            c.pending = pending;
+            let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
             let from = c.cursor;
             let to = self.polled_log_end.max(from);
             c.cursor = to;
