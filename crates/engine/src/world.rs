@@ -249,10 +249,12 @@ enum Delivery {
     Refused { client: ClientRef },
 }
 
-/// A timer that belongs to one hold or one connection (`token`).
+/// A heartbeat timer of one connection: client `id`'s connection while its token is `token` (the token
+/// changes whenever a connection opens or closes and when the client leaves, so it alone tells a stale
+/// timer; 8 bytes instead of 12 keep a streaming client within its memory budget).
 #[derive(Clone, Copy, Debug)]
 struct Timer {
-    client: ClientRef,
+    id: u32,
     token: u32,
 }
 
@@ -603,10 +605,7 @@ impl World {
                 let client = *c;
                 if client.phase == Phase::Connected {
                     let timer = Timer {
-                        client: ClientRef {
-                            id,
-                            gen: client.gen,
-                        },
+                        id,
                         token: client.token,
                     };
                     let seq = self.seq();
@@ -1503,7 +1502,7 @@ impl World {
         c.attempts = 0;
         c.token = c.token.wrapping_add(1);
         let timer = Timer {
-            client,
+            id: client.id,
             token: c.token,
         };
         let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
@@ -1602,15 +1601,15 @@ impl World {
 
     fn on_heartbeat(&mut self, timer: Timer) {
         let interval = self.params.heartbeat.as_micros();
-        if interval == 0 || !self.live(timer.client) {
+        if interval == 0 || timer.id >= self.records {
             return;
         }
-        let c = self.clients[timer.client.id as usize];
+        let c = self.clients[timer.id as usize];
         if c.phase != Phase::Connected || c.token != timer.token {
             return;
         }
         self.admit(Job {
-            client: timer.client,
+            client: self.client_ref(timer.id),
             work: Work::Heartbeat,
         });
         let seq = self.seq();
