@@ -102,3 +102,40 @@ fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
         }
     }
 }
+
+/// A budget bounds the work of one call even when every client sends at the same instant (a synchronized
+/// start), so that a browser frame never waits on a burst: the sliced loop stops part-way through an
+/// instant, as the event-by-event loop does. What cannot stop part-way is bounded by the server: at most
+/// one finish per worker per instant, and as many responses arriving a network delay later.
+#[test]
+fn a_budget_bounds_each_call_through_bursts_of_requests() {
+    for (n_workers, service_us) in [(8, 2_000), (100_000, 10)] {
+        let params = Params::try_from(RawParams {
+            n_clients: 200_000,
+            sync_start: true,
+            n_workers,
+            service: SimDuration::from_micros(service_us),
+            queue_limit: 1_000_000,
+            ..RawParams::default()
+        })
+        .unwrap();
+        let mut world = World::new(&params, Strategy::Polling);
+        let budget = 5_000;
+        let (mut calls, mut largest) = (0, 0);
+        loop {
+            let done = world.advance(SimTime::from_secs(3), budget);
+            largest = largest.max(done.events);
+            calls += 1;
+            if done.reached {
+                break;
+            }
+        }
+        assert!(calls > 100, "the budget never bit ({calls} calls)");
+        let bound = 2 * budget + 2 * n_workers;
+        assert!(
+            largest <= bound,
+            "{n_workers} workers: one call did {largest} events for a budget of {budget}"
+        );
+        world.audit().check().unwrap();
+    }
+}

@@ -21,12 +21,25 @@
 use super::{ClientRef, Job, QueuedPoll, Source, Work, World, SECOND_US, TASK_CHUNK_COST};
 use crate::blocks::BlockDeque;
 use crate::messages::Chain;
+use crate::params::MessagePattern;
 use crate::queue::NO_EVENT;
 use crate::world::{Advance, Delivery, FlightKind};
 
 /// The events a slice aims for when the caller sets no smaller budget: enough that the per-slice work is
 /// negligible, few enough that the slice's queues stay in the processor's cache.
 const SLICE_EVENTS: u64 = 8_192;
+
+/// Busy worker time over a slice `[start, end)`, added up as jobs start and finish: the busy count at the
+/// start times the slice's length, plus (end − start instant) for each job that starts in it, minus
+/// (end − finish instant) for each that finishes in it. Kept as sums of offsets from the slice's start so
+/// that the end can still move earlier while the slice runs.
+#[derive(Default)]
+struct SliceBusy {
+    started: u64,
+    start_offsets: u64,
+    finished: u64,
+    finish_offsets: u64,
+}
 
 impl World {
     /// [`World::advance`] for a polling world.
@@ -52,13 +65,15 @@ impl World {
                 break false;
             }
             let budget = (max_events - events).min(SLICE_EVENTS);
-            let span = ((budget as f64 / self.slice_rate) as u64).clamp(1, SECOND_US);
             let end = until
                 .min(task_at)
                 .min(self.next_boundary)
-                .min(self.now.saturating_add(span));
-            let done = self.run_slice(end);
-            self.slice_rate = (done.max(1) as f64 / (end - self.now) as f64).max(1e-6);
+                .min(self.now.saturating_add(self.slice_span(budget)));
+            let start = self.now;
+            let (end, done) = self.run_slice(end, budget);
+            if end > start {
+                self.slice_rate = (done.max(1) as f64 / (end - start) as f64).max(1e-6);
+            }
             self.advance_clock(end);
             dispatched += done;
             events += done;
@@ -67,9 +82,30 @@ impl World {
         Advance { reached, events }
     }
 
-    /// Processes every event in `[now, end)`; `end` is at most the next second boundary and the next
-    /// task. Returns the number of events.
-    fn run_slice(&mut self, end: u64) -> u64 {
+    /// How long a slice may be for about `budget` events: from the rate of the last slice, and never
+    /// longer than the server could finish that many jobs in (so that the steps that cannot stop in the
+    /// middle of a slice stay within the budget even when the rate jumps).
+    fn slice_span(&self, budget: u64) -> u64 {
+        let p = &self.params;
+        let finishes_per_us = p.n_workers as f64 / p.service.as_micros() as f64;
+        let messages_per_us = match p.pattern {
+            MessagePattern::PerClient => p.message_rate * self.n_active as f64,
+            MessagePattern::Broadcast => p.message_rate,
+        } / 1e6;
+        let cap = budget as f64 / (2.0 * finishes_per_us + messages_per_us);
+        let by_rate = budget as f64 / self.slice_rate;
+        (by_rate.min(cap) as u64).clamp(1, SECOND_US)
+    }
+
+    /// Processes the events in `[now, end)`, about `budget` of them; `end` is at most the next second
+    /// boundary and the next task. Returns where the slice ended and the number of events.
+    ///
+    /// Requests sent and requests arriving can come in bursts (every client of a synchronized start at
+    /// one instant), so those two steps stop at the budget, ending the slice at the instant they reached,
+    /// even part-way through it; the later steps then stop there too. Requests sent may thus have been
+    /// sent a little ahead of the clock (they count in `requests_sent` and are on the network); nothing
+    /// at the server runs ahead. The other steps are bounded by the span (see `slice_span`).
+    fn run_slice(&mut self, mut end: u64, budget: u64) -> (u64, u64) {
         let start = self.now;
         let mut events = 0;
 
@@ -86,6 +122,10 @@ impl World {
             if next.0 >= end {
                 break;
             }
+            if events >= budget {
+                end = next.0;
+                break;
+            }
             self.now = next.0;
             if join < send {
                 self.on_join();
@@ -95,26 +135,33 @@ impl World {
             events += 1;
         }
 
-        // 2. Requests arriving at the server. Busy worker time over the slice is the busy count at its
-        // start times its length, plus (end − start) for each job that starts in it, minus (end − finish)
-        // for each that finishes in it.
+        // 2. Requests arriving at the server.
         let busy_at_start = self.in_service_requests.len() as u64;
         let excess_at_start = busy_at_start.saturating_sub(self.params.n_workers);
-        let mut busy_us = busy_at_start * (end - start);
-        while self.arrivals.peek_key().0 < end {
-            let Some(e) = self.arrivals.pop() else { break };
+        let mut busy = SliceBusy::default();
+        loop {
+            let next = self.arrivals.peek_key().0;
+            if next >= end {
+                break;
+            }
+            if events >= budget {
+                end = next;
+                break;
+            }
+            let Some(e) = self.arrivals.pop() else {
+                break;
+            };
             self.now = e.time;
-            self.arrive_poll(e.payload, end, &mut busy_us);
+            self.arrive_poll(e.payload, start, &mut busy);
             events += 1;
         }
-        self.start_queued_polls(end, end, &mut busy_us);
+        self.start_queued_polls(end, start, &mut busy);
 
         // 3. Messages created and workers finishing, in time order (messages first at one instant): a
         // response carries every message its client has when it leaves. While workers removed mid-run
         // are still busy, the capacity counts them until they finish (they finish first, as no new job
         // starts meanwhile).
         let mut excess_us = 0;
-        let mut finished = 0;
         loop {
             let finish_at = self.in_service_requests.peek_key().0;
             if self.next_message.0 <= finish_at && self.next_message.0 < end {
@@ -130,15 +177,16 @@ impl World {
                 break;
             };
             self.now = e.time;
-            busy_us -= end - e.time;
-            if finished < excess_at_start {
+            if busy.finished < excess_at_start {
                 excess_us += e.time - start;
             }
-            finished += 1;
+            busy.finished += 1;
+            busy.finish_offsets += e.time - start;
             self.finish_poll(e.payload.client);
             events += 1;
         }
-        excess_us += excess_at_start.saturating_sub(finished) * (end - start);
+        let length = end - start;
+        excess_us += excess_at_start.saturating_sub(busy.finished) * length;
 
         // 4. Responses reaching their clients.
         while self.deliveries.peek_key().0 < end {
@@ -150,27 +198,29 @@ impl World {
             events += 1;
         }
 
-        let capacity_us = self.params.n_workers * (end - start) + excess_us;
+        // Every job counted as started is still busy at the end unless counted as finished.
+        let busy_us = (busy_at_start + busy.started - busy.finished) * length + busy.finish_offsets
+            - busy.start_offsets;
+        let capacity_us = self.params.n_workers * length + excess_us;
         self.second.busy_us += busy_us;
         self.second.capacity_us += capacity_us.max(busy_us);
         self.last_integrated = end;
         self.now = start;
-        events
+        (end, events)
     }
 
-    /// Queued polls whose start is before `before` get their worker; each adds `end − start` to the
-    /// slice's busy time.
-    fn start_queued_polls(&mut self, before: u64, end: u64, busy_us: &mut u64) {
+    /// Queued polls whose start is before `before` get their worker.
+    fn start_queued_polls(&mut self, before: u64, slice_start: u64, busy: &mut SliceBusy) {
         while let Some(&poll) = self.queued_polls.front() {
             if poll.start >= before {
                 break;
             }
             self.queued_polls.pop_front();
-            self.serve_poll(poll, end, busy_us);
+            self.serve_poll(poll, slice_start, busy);
         }
     }
 
-    fn serve_poll(&mut self, poll: QueuedPoll, end: u64, busy_us: &mut u64) {
+    fn serve_poll(&mut self, poll: QueuedPoll, slice_start: u64, busy: &mut SliceBusy) {
         let seq = self.seq();
         let finish = poll.start + self.params.service.as_micros();
         let job = Job {
@@ -178,11 +228,12 @@ impl World {
             work: Work::Request,
         };
         self.in_service_requests.push(finish, seq, job);
-        *busy_us += end - poll.start;
+        busy.started += 1;
+        busy.start_offsets += poll.start - slice_start;
     }
 
     /// A poll reaches the server now: it is refused, rejected, or given the instant it will start.
-    fn arrive_poll(&mut self, client: ClientRef, end: u64, busy_us: &mut u64) {
+    fn arrive_poll(&mut self, client: ClientRef, slice_start: u64, busy: &mut SliceBusy) {
         self.second.requests += 1;
         let reply_at = self.now + self.params.latency.as_micros();
         if self.now < self.down_until {
@@ -196,7 +247,7 @@ impl World {
         self.second.bytes_in += header_in;
         // Workers that finished before now have taken the polls queued before this one. A worker that
         // finishes at this very instant does so after the arrival (see the order at the top).
-        self.start_queued_polls(self.now, end, busy_us);
+        self.start_queued_polls(self.now, slice_start, busy);
         let free_at = self.free_workers.earliest();
         if free_at >= self.now && self.queued_polls.len() as u64 >= self.params.queue_limit {
             // A 503 costs the whole header pair and no worker time.
@@ -211,7 +262,7 @@ impl World {
             .free_at(start + self.params.service.as_micros());
         let poll = QueuedPoll { start, client };
         if free_at < self.now {
-            self.serve_poll(poll, end, busy_us);
+            self.serve_poll(poll, slice_start, busy);
         } else {
             // It waits, if only until a worker finishes later in this instant.
             self.queued_polls.push_back(poll);
