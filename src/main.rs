@@ -16,9 +16,9 @@ const MOUNT: &str = "data-pollstream";
 const MOUNTED: &str = "data-pollstream-mounted";
 
 fn main() {
-    app::perf::install_panic_hook();
     #[cfg(feature = "bench")]
     if app::bench::requested() {
+        app::perf::install_panic_hook();
         app::bench::start();
         return;
     }

@@ -14,8 +14,7 @@ use std::rc::Rc;
 
 use pollstream_engine::{Params, RawParams, SimDuration, SimTime, Strategy, World};
 
-use super::perf::now_ms;
-use super::web;
+use super::web::{self, now_ms};
 
 /// Wall-clock milliseconds of one slice of advancing.
 const SLICE_MS: f64 = 100.0;

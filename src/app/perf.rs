@@ -1,4 +1,4 @@
-//! Always-on, cheap timing of the main thread's work: the engine, the snapshots, Yew's renders, the
+//! Cheap timing of the main thread's work: the engine, the snapshots, Yew's renders, the
 //! charts and the animated view, as rolling means per animation frame.
 //!
 //! Each part calls [`span`] with its start and end (`performance.now()` milliseconds). Once a second of
@@ -9,8 +9,16 @@
 //! is written to the console.
 //!
 //! Pure apart from [`now_ms`] and the publishing, which do nothing off wasm32 (native tests).
+//!
+//! Only in builds with the `perf` feature (`make perf-browser` and `make bench-browser` build with
+//! `--all-features`) and in tests: elsewhere every function here returns at once, so that the shipped
+//! build, which must fit its size budget, carries neither the timing nor the publishing code (~1.5 kB
+//! of gzipped wasm).
 
 use std::cell::RefCell;
+
+/// Whether the spans are recorded and published (see the module's documentation).
+const ENABLED: bool = cfg!(any(feature = "perf", test));
 
 /// What the main thread was doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +131,9 @@ thread_local! {
 
 /// `performance.now()` in milliseconds (0 off wasm32 and where there is no `performance`).
 pub fn now_ms() -> f64 {
+    if !ENABLED {
+        return 0.0;
+    }
     #[cfg(target_arch = "wasm32")]
     {
         web_sys::window()
@@ -137,6 +148,9 @@ pub fn now_ms() -> f64 {
 
 /// Records that `span` ran from `start_ms` to `end_ms`.
 pub fn span(span: Span, start_ms: f64, end_ms: f64) {
+    if !ENABLED {
+        return;
+    }
     let ms = (end_ms - start_ms).max(0.0);
     let _ = STATS.try_with(|s| {
         if let Ok(mut s) = s.try_borrow_mut() {
@@ -152,6 +166,9 @@ pub fn span(span: Span, start_ms: f64, end_ms: f64) {
 
 /// Adds engine events to the current window.
 pub fn events(n: u64) {
+    if !ENABLED {
+        return;
+    }
     let _ = STATS.try_with(|s| {
         if let Ok(mut s) = s.try_borrow_mut() {
             s.window.events += n;
@@ -161,6 +178,9 @@ pub fn events(n: u64) {
 
 /// Ends one app animation frame at `now_ms`; once a window is full, publishes its report.
 pub fn frame_done(now_ms: f64) {
+    if !ENABLED {
+        return;
+    }
     let report = STATS.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
         s.window.frames += 1;
@@ -180,6 +200,9 @@ pub fn frame_done(now_ms: f64) {
 
 /// Marks a moment on the performance timeline (`performance.mark`), once per name and page.
 pub fn mark_once(name: &'static str) {
+    if !ENABLED {
+        return;
+    }
     thread_local! {
         static DONE: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
     }
@@ -200,6 +223,9 @@ pub fn mark_once(name: &'static str) {
 
 /// Records [`Span::Render`] from `start_ms` until the microtasks queued so far (Yew's render) have run.
 pub fn render_from(start_ms: f64) {
+    if !ENABLED {
+        return;
+    }
     web::after_microtasks(move || span(Span::Render, start_ms, now_ms()));
 }
 
@@ -325,6 +351,11 @@ mod web {
 
 /// Reports a panic's message on the console (`console.error`), where a wasm panic would otherwise
 /// show only as `unreachable`.
+///
+/// For the `?bench` page only: the app proper leaves this to Yew, whose renderer replaces any hook
+/// not set through `yew::set_custom_panic_hook` with `console_error_panic_hook` (which says
+/// "panicked at", as tests/e2e/e2e.mjs looks for).
+#[cfg(feature = "bench")]
 pub fn install_panic_hook() {
     #[cfg(target_arch = "wasm32")]
     std::panic::set_hook(Box::new(|info| {

@@ -14,7 +14,8 @@
 //   PERF_BENCH_SECS=60             simulated seconds per benchmark run
 //   CHROMIUM=/usr/bin/chromium  CHROMEDRIVER=/usr/bin/chromedriver
 //
-// The app exposes what is measured here (src/app/perf.rs): window.__pollstream_perf (per-frame means of
+// The app exposes what is measured here (src/app/perf.rs, in builds with its `perf` feature, which
+// `make perf-browser` turns on with --all-features): window.__pollstream_perf (per-frame means of
 // the engine, the snapshot, Yew's render, each chart and the animation, one report per second of frames),
 // performance.mark('pollstream:first-chart'), and performance.measure('pollstream:<span>') for any span
 // of 30 ms or more. Long tasks come from a buffered PerformanceObserver('longtask') injected before the
@@ -216,7 +217,8 @@ async function partSize() {
     if (/\.(wasm|js)$/.test(name)) rows.push([name.replace(/-[0-9a-f]{16}/, ''), int(data.length), int(g)]);
   }
   rows.push(['transfer: HTML + JS + wasm + CSS', int(raw), int(gz)]);
-  table('Size (dist/, gzip -9)', ['file', 'bytes', 'gzipped'], rows, 'Same as `make size`.');
+  table('Size (dist/, gzip -9)', ['file', 'bytes', 'gzipped'], rows,
+    'As `make size` counts it, of this build: with the `bench` and `perf` features, a few kB more than the shipped one.');
 }
 
 async function partFirstChart() {
