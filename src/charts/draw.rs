@@ -4,7 +4,9 @@
 //! labels are placed by this module (anchored text, no text measurement), so a redraw never asks the DOM
 //! for text sizes.
 
+use plotters::coord::ranged1d::AsRangedCoord;
 use plotters::coord::Shift;
+use plotters::element::{CoordMapper, Drawable, PointCollection};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -216,12 +218,12 @@ pub fn draw_time_chart<DB: DrawingBackend>(
     let x_ticks = scale::x_ticks(x_range, (plot_w_css / 70.0).floor() as usize);
     let long_run = x_range.1 >= 100.0;
 
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(mt)
-        .margin_right(mr)
-        .x_label_area_size(mb)
-        .y_label_area_size(ml)
-        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+    let chart = plot_area(
+        area,
+        (ml, mr, mt, mb),
+        x_range.0..x_range.1,
+        y_range.0..y_range.1,
+    );
 
     let grid = ShapeStyle {
         color: color(style.theme.grid),
@@ -235,7 +237,7 @@ pub fn draw_time_chart<DB: DrawingBackend>(
     };
     draw_grid_and_labels(
         area,
-        &mut chart,
+        &chart,
         (x_range, y_range),
         &ticks,
         grid,
@@ -255,12 +257,10 @@ pub fn draw_time_chart<DB: DrawingBackend>(
             };
             let dash = (6.0 * f.scale).max(1.0) as u32;
             let gap = (4.0 * f.scale).max(1.0) as u32;
-            chart.draw_series(DashedLineSeries::new(
-                vec![(x_range.0, *r), (x_range.1, *r)],
-                dash,
-                gap,
-                s,
-            ))?;
+            draw_all(
+                &chart,
+                DashedLineSeries::new(vec![(x_range.0, *r), (x_range.1, *r)], dash, gap, s),
+            )?;
         }
     }
 
@@ -272,7 +272,7 @@ pub fn draw_time_chart<DB: DrawingBackend>(
             filled: false,
             stroke_width: px(f.scale, 2.0),
         };
-        draw_line(&mut chart, points, s, line.dashed, &f)?;
+        draw_line(&chart, points, s, line.dashed, &f)?;
     }
     Ok(geometry)
 }
@@ -319,14 +319,49 @@ impl ClampRange for (f64, f64) {
     }
 }
 
+/// The plot: `area` less the margins `(left, right, top, bottom)`, in the coordinates `x` × `y`.
+///
+/// What plotters' `ChartBuilder` with those margins and label area sizes builds (its plotting area,
+/// to the pixel, as long as the margins fit in the area, which `margins` sees to), without the rest
+/// of a `ChartContext`: its layout code (a general grid split that sorts its breakpoints, a title)
+/// and its series annotations cost ~6 kB of gzipped wasm and are never used here.
+fn plot_area<DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
+    area: &DrawingArea<DB, Shift>,
+    (left, right, top, bottom): (i32, i32, i32, i32),
+    x: X,
+    y: Y,
+) -> DrawingArea<DB, Cartesian2d<X::CoordDescType, Y::CoordDescType>> {
+    let plot = area.margin(top, bottom, left, right);
+    let (xs, ys) = plot.get_pixel_range();
+    // As ChartBuilder does: the last pixel column and row are inside, and y grows upwards.
+    let pixels = (xs.start..xs.end - 1, ys.end - 1..ys.start);
+    plot.apply_coord_spec(Cartesian2d::new(x, y, pixels))
+}
+
+/// Draws every element of a series (what `ChartContext::draw_series` does, less the annotation).
+fn draw_all<DB, CT, B, E, S>(chart: &DrawingArea<DB, CT>, series: S) -> DrawResult<(), DB>
+where
+    DB: DrawingBackend,
+    CT: CoordTranslate,
+    B: CoordMapper,
+    S: IntoIterator<Item = E>,
+    for<'b> &'b E: PointCollection<'b, CT::From, B>,
+    E: Drawable<DB, B>,
+{
+    for element in series {
+        chart.draw(&element)?;
+    }
+    Ok(())
+}
+
 fn geometry_of<DB: DrawingBackend, CT: CoordTranslate>(
     area: &DrawingArea<DB, Shift>,
-    chart: &ChartContext<'_, DB, CT>,
+    chart: &DrawingArea<DB, CT>,
     x_range: (f64, f64),
     y_range: (f64, f64),
     log_x: bool,
 ) -> PlotGeometry {
-    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let (xs, ys) = chart.get_pixel_range();
     let (bx, by) = area.get_base_pixel();
     PlotGeometry {
         left: f64::from(xs.start - bx),
@@ -351,7 +386,7 @@ struct Ticks<'a> {
 #[allow(clippy::too_many_arguments)]
 fn draw_grid_and_labels<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     area: &DrawingArea<DB, Shift>,
-    chart: &mut ChartContext<'_, DB, CT>,
+    chart: &DrawingArea<DB, CT>,
     (x_range, y_range): ((f64, f64), (f64, f64)),
     ticks: &Ticks,
     grid: ShapeStyle,
@@ -360,27 +395,27 @@ fn draw_grid_and_labels<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)
     x_label: impl Fn(f64) -> String,
 ) -> DrawResult<(), DB> {
     for &t in ticks.y {
-        chart.draw_series(std::iter::once(PathElement::new(
+        chart.draw(&PathElement::new(
             vec![(x_range.0, t), (x_range.1, t)],
             grid,
-        )))?;
+        ))?;
     }
     for &t in ticks.x {
-        chart.draw_series(std::iter::once(PathElement::new(
+        chart.draw(&PathElement::new(
             vec![(t, y_range.0), (t, y_range.1)],
             grid,
-        )))?;
+        ))?;
     }
     let (base_x, base_y) = area.get_base_pixel();
     let right = text_style(&style.theme, f, Pos::new(HPos::Right, VPos::Center));
     for (t, label) in ticks.y.iter().zip(ticks.y_labels) {
-        let (x, y) = chart.plotting_area().map_coordinate(&(x_range.0, *t));
+        let (x, y) = chart.map_coordinate(&(x_range.0, *t));
         let at = (x - base_x - (5.0 * f.scale) as i32, y - base_y);
         area.draw(&Text::new(label.as_str(), at, right.clone()))?;
     }
     let below = text_style(&style.theme, f, Pos::new(HPos::Center, VPos::Top));
     for &t in ticks.x {
-        let (x, y) = chart.plotting_area().map_coordinate(&(t, y_range.0));
+        let (x, y) = chart.map_coordinate(&(t, y_range.0));
         let at = (x - base_x, y - base_y + (4.0 * f.scale) as i32);
         area.draw(&Text::new(x_label(t), at, below.clone()))?;
     }
@@ -389,7 +424,7 @@ fn draw_grid_and_labels<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)
 
 /// One series: a line (dashed if asked), or a dot when it has a single point.
 fn draw_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
-    chart: &mut ChartContext<'_, DB, CT>,
+    chart: &DrawingArea<DB, CT>,
     points: Vec<(f64, f64)>,
     s: ShapeStyle,
     dashed: bool,
@@ -399,19 +434,15 @@ fn draw_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
         0 => {}
         1 => {
             let dot = ShapeStyle { filled: true, ..s };
-            chart.draw_series(std::iter::once(Circle::new(
-                points[0],
-                px(f.scale, 3.0),
-                dot,
-            )))?;
+            chart.draw(&Circle::new(points[0], px(f.scale, 3.0), dot))?;
         }
         _ if dashed => {
             let dash = (7.0 * f.scale).max(1.0) as u32;
             let gap = (4.0 * f.scale).max(1.0) as u32;
-            chart.draw_series(DashedLineSeries::new(points, dash, gap, s))?;
+            draw_all(chart, DashedLineSeries::new(points, dash, gap, s))?;
         }
         _ => {
-            chart.draw_series(LineSeries::new(points, s))?;
+            draw_all(chart, LineSeries::new(points, s))?;
         }
     }
     Ok(())
@@ -458,12 +489,12 @@ pub fn draw_cdf_chart<DB: DrawingBackend>(
     let plot_w_css = (f64::from(f.width - ml - mr) / f.scale).max(1.0);
     let x_ticks = scale::log_ticks(x_range.0, x_range.1, (plot_w_css / 60.0).floor() as usize);
 
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(mt)
-        .margin_right(mr)
-        .x_label_area_size(mb)
-        .y_label_area_size(ml)
-        .build_cartesian_2d((x_range.0..x_range.1).log_scale(), 0.0..1.0)?;
+    let chart = plot_area(
+        area,
+        (ml, mr, mt, mb),
+        (x_range.0..x_range.1).log_scale(),
+        0.0..1.0,
+    );
 
     let grid = ShapeStyle {
         color: color(style.theme.grid),
@@ -476,10 +507,7 @@ pub fn draw_cdf_chart<DB: DrawingBackend>(
     };
     if plot_w_css >= 240.0 {
         for t in scale::log_minor_ticks(x_range.0, x_range.1) {
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(t, 0.0), (t, 1.0)],
-                minor,
-            )))?;
+            chart.draw(&PathElement::new(vec![(t, 0.0), (t, 1.0)], minor))?;
         }
     }
     let ticks = Ticks {
@@ -489,7 +517,7 @@ pub fn draw_cdf_chart<DB: DrawingBackend>(
     };
     draw_grid_and_labels(
         area,
-        &mut chart,
+        &chart,
         (x_range, (0.0, 1.0)),
         &ticks,
         grid,
@@ -513,7 +541,7 @@ pub fn draw_cdf_chart<DB: DrawingBackend>(
         for p in &mut points {
             p.1 = p.1.clamp(0.0, 1.0);
         }
-        draw_line(&mut chart, points, s, false, &f)?;
+        draw_line(&chart, points, s, false, &f)?;
         // The percentile markers: a dot on the curve's level, a tick on the x axis.
         let dot = ShapeStyle {
             color: c,
@@ -530,8 +558,8 @@ pub fn draw_cdf_chart<DB: DrawingBackend>(
                 continue;
             }
             let p = p.clamp(x_range.0, x_range.1);
-            chart.draw_series(std::iter::once(Circle::new((p, q), px(f.scale, 4.0), dot)))?;
-            let (x, y) = chart.backend_coord(&(p, 0.0));
+            chart.draw(&Circle::new((p, q), px(f.scale, 4.0), dot))?;
+            let (x, y) = chart.map_coordinate(&(p, 0.0));
             let (x, y) = (x - base_x, y - base_y);
             let len = (7.0 * f.scale).round() as i32;
             area.draw(&PathElement::new(vec![(x, y), (x, y - len)], tick))?;
