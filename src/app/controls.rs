@@ -175,8 +175,9 @@ pub fn Strategies(props: &StateProps) -> Html {
                     Callback::from(move |_: Event| state.dispatch(Action::ToggleStrategy(strategy)))
                 };
                 let id = ids.of(&format!("strategy-{}", strategy.name()));
+                // A computed class, as the DOM property: see the note on the class of `App`.
                 html! {
-                    <label class={format!("strategy s-{}", strategy.name())} for={id.clone()}>
+                    <label ~className={format!("strategy s-{}", strategy.name())} for={id.clone()}>
                         <input id={id} type="checkbox" checked={enabled}
                             disabled={enabled && state.strategies.len() == 1} {onchange} />
                         <span class="swatch" aria-hidden="true"></span>

@@ -297,19 +297,19 @@ pub fn App(props: &AppProps) -> Html {
 
     let full_url = page::url_with_query(&url::to_query(&url::query_pairs(&state, panels, false)));
     let page_url = page::url_with_query(&query);
-    let class = classes!(
-        "page",
-        "pollstream",
-        match mode {
-            Mode::Page => "mode-page",
-            Mode::Embed => "mode-embed",
-            Mode::Instance => "mode-instance",
-        }
-    );
+    // A class that is not a literal is set through the DOM property (`~className`), which sets the
+    // same attribute: Yew turns a computed `class={..}` (and `classes!`) into `Classes`, an `IndexSet`,
+    // and building one anywhere brings the set and its hashing into the wasm (~3 kB gzipped). The
+    // other components with a computed class do the same.
+    let class = match mode {
+        Mode::Page => "page pollstream mode-page",
+        Mode::Embed => "page pollstream mode-embed",
+        Mode::Instance => "page pollstream mode-instance",
+    };
     let notices = (*use_memo((), |_| Rc::new(scenario.notices.clone()))).clone();
     html! {
         <ContextProvider<Ids> context={ids.clone()}>
-        <main {class} ref={root} data-running={state.running().to_string()}
+        <main ~className={class} ref={root} data-running={state.running().to_string()}
             aria-label={(mode != Mode::Page).then_some("pollstream: polling, long polling and streaming simulator")}>
             if mode == Mode::Page {
                 <header class="intro">

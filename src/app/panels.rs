@@ -14,7 +14,7 @@ use super::snapshot::{Metric, TABLE_SECONDS};
 use super::story::sentences;
 use super::web;
 use super::{use_ids, Ids};
-use crate::charts::{CdfChart, TimeChart};
+use crate::charts::{Chart, ChartData};
 
 /// "What you are seeing": a few sentences computed from the latest snapshot.
 #[component]
@@ -102,11 +102,11 @@ pub fn Charts(props: &ChartsProps) -> Html {
             </div>
             <div class="chart-grid">
                 { for charts.into_iter().filter(|(id, _, _)| group.has(id)).map(|(id, title, data)| html! {
-                    <TimeChart key={id} id={ids.of(id)} title={title} data={data} />
+                    <Chart key={id} id={ids.of(id)} title={title} data={ChartData::Time(data)} />
                 }) }
                 if group == ChartGroup::Latency {
-                    <CdfChart id={ids.of("chart-cdf")}
-                        title="Message latency distribution since the start (CDF)" lines={cdf} />
+                    <Chart id={ids.of("chart-cdf")}
+                        title="Message latency distribution since the start (CDF)" data={ChartData::Cdf(cdf)} />
                 }
             </div>
         </section>
@@ -120,8 +120,9 @@ pub fn SummaryTable(props: &BusProps) -> Html {
     let snapshot = use_bus(props.bus.clone());
     let ids = use_ids();
     let header = snapshot.worlds.iter().map(|w| {
+        // A computed class, as the DOM property: see the note on the class of `App`.
         html! {
-            <th scope="col" class={format!("s-{}", w.strategy.name())}>
+            <th scope="col" ~className={format!("s-{}", w.strategy.name())}>
                 <span class="swatch" aria-hidden="true"></span>{ w.strategy.label() }
             </th>
         }

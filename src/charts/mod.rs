@@ -59,13 +59,6 @@ pub struct TimeChartData {
     pub reference: Option<(AttrValue, f64)>,
 }
 
-#[derive(Properties, PartialEq)]
-pub struct TimeChartProps {
-    pub id: AttrValue,
-    pub title: AttrValue,
-    pub data: Rc<TimeChartData>,
-}
-
 /// One world's latency distribution.
 #[derive(Clone, PartialEq)]
 pub struct CdfLine {
@@ -77,46 +70,83 @@ pub struct CdfLine {
     pub p99_us: f64,
 }
 
+/// What a [`Chart`] shows.
+#[derive(Clone, PartialEq)]
+pub enum ChartData {
+    /// Series over the last minute.
+    Time(Rc<TimeChartData>),
+    /// The latency distributions (CDF), one line per world.
+    Cdf(Rc<Vec<CdfLine>>),
+}
+
 #[derive(Properties, PartialEq)]
-pub struct CdfChartProps {
+pub struct ChartProps {
     pub id: AttrValue,
     pub title: AttrValue,
-    pub lines: Rc<Vec<CdfLine>>,
+    pub data: ChartData,
 }
 
+/// A chart of either kind: one component rather than one per kind, because each component type costs
+/// its own copy of Yew's lifecycle code in the wasm (~0.5 kB gzipped), and both kinds share the rest.
 #[component]
-pub fn TimeChart(props: &TimeChartProps) -> Html {
-    let payload = Payload::Time(props.data.clone());
-    let surface = use_surface(payload);
+pub fn Chart(props: &ChartProps) -> Html {
+    let surface = use_surface(props.data.clone());
     let hover = use_state_eq(|| None::<f64>);
-    let data = &props.data;
-    let has_data = data
-        .lines
-        .iter()
-        .any(|l| l.points.iter().any(|p| p.0.is_finite() && p.1.is_finite()));
-
-    let mut legend: Vec<Html> = data
-        .lines
-        .iter()
-        .map(|l| legend_item(l.color, l.dashed, html! { { l.label.clone() } }))
-        .collect();
-    if let Some((label, value)) = &data.reference {
-        let text = format!("{label} {}", scale::value_label(*value, data.y_unit));
-        legend.push(legend_item("currentColor", true, html! { { text } }));
-    }
-    let mut png_legend: Vec<(String, String)> = data
-        .lines
-        .iter()
-        .map(|l| (l.color.to_string(), l.label.to_string()))
-        .collect();
-    if let Some((label, value)) = &data.reference {
-        png_legend.push((
-            "#888888".into(),
-            format!("{label} {}", scale::value_label(*value, data.y_unit)),
-        ));
-    }
-
-    let readout = (*hover).and_then(|css_x| time_readout(&surface, data, css_x));
+    let (legend, png_legend, readout, has_data, step) = match &props.data {
+        ChartData::Time(data) => {
+            let has_data = data
+                .lines
+                .iter()
+                .any(|l| l.points.iter().any(|p| p.0.is_finite() && p.1.is_finite()));
+            let mut legend: Vec<Html> = data
+                .lines
+                .iter()
+                .map(|l| legend_item(l.color, l.dashed, html! { { l.label.clone() } }))
+                .collect();
+            if let Some((label, value)) = &data.reference {
+                let text = format!("{label} {}", scale::value_label(*value, data.y_unit));
+                legend.push(legend_item("currentColor", true, html! { { text } }));
+            }
+            let mut png_legend: Vec<(String, String)> = data
+                .lines
+                .iter()
+                .map(|l| (l.color.to_string(), l.label.to_string()))
+                .collect();
+            if let Some((label, value)) = &data.reference {
+                png_legend.push((
+                    "#888888".into(),
+                    format!("{label} {}", scale::value_label(*value, data.y_unit)),
+                ));
+            }
+            let readout = (*hover).and_then(|css_x| time_readout(&surface, data, css_x));
+            (legend, png_legend, readout, has_data, Step::Linear(1.0))
+        }
+        ChartData::Cdf(lines) => {
+            let has_data = lines.iter().any(|l| {
+                l.points
+                    .iter()
+                    .any(|p| p.0.is_finite() && p.0 > 0.0 && p.1.is_finite())
+            });
+            let legend: Vec<Html> = lines
+                .iter()
+                .map(|l| {
+                    let text = format!("{} — {}", l.label, percentiles(l));
+                    legend_item(l.color, false, html! { { text } })
+                })
+                .collect();
+            let png_legend = lines
+                .iter()
+                .map(|l| {
+                    (
+                        l.color.to_string(),
+                        format!("{} — {}", l.label, percentiles(l)),
+                    )
+                })
+                .collect();
+            let readout = (*hover).and_then(|css_x| cdf_readout(&surface, lines, css_x));
+            (legend, png_legend, readout, has_data, Step::Log(0.05))
+        }
+    };
     chart_frame(ChartFrame {
         id: props.id.clone(),
         title: props.title.clone(),
@@ -126,48 +156,7 @@ pub fn TimeChart(props: &TimeChartProps) -> Html {
         hover,
         readout,
         empty: !has_data,
-        step: Step::Linear(1.0),
-    })
-}
-
-#[component]
-pub fn CdfChart(props: &CdfChartProps) -> Html {
-    let payload = Payload::Cdf(props.lines.clone());
-    let surface = use_surface(payload);
-    let hover = use_state_eq(|| None::<f64>);
-    let lines = &props.lines;
-    let has_data = lines.iter().any(|l| {
-        l.points
-            .iter()
-            .any(|p| p.0.is_finite() && p.0 > 0.0 && p.1.is_finite())
-    });
-    let legend: Vec<Html> = lines
-        .iter()
-        .map(|l| {
-            let text = format!("{} — {}", l.label, percentiles(l));
-            legend_item(l.color, false, html! { { text } })
-        })
-        .collect();
-    let png_legend = lines
-        .iter()
-        .map(|l| {
-            (
-                l.color.to_string(),
-                format!("{} — {}", l.label, percentiles(l)),
-            )
-        })
-        .collect();
-    let readout = (*hover).and_then(|css_x| cdf_readout(&surface, lines, css_x));
-    chart_frame(ChartFrame {
-        id: props.id.clone(),
-        title: props.title.clone(),
-        legend,
-        png_legend,
-        surface,
-        hover,
-        readout,
-        empty: !has_data,
-        step: Step::Log(0.05),
+        step,
     })
 }
 
@@ -185,19 +174,13 @@ pub fn percentiles(line: &CdfLine) -> String {
 
 // ---- the shared machinery of both charts ----
 
-#[derive(Clone)]
-enum Payload {
-    Time(Rc<TimeChartData>),
-    Cdf(Rc<Vec<CdfLine>>),
-}
-
-impl Payload {
-    fn same(&self, other: &Payload) -> bool {
+impl ChartData {
+    fn same(&self, other: &ChartData) -> bool {
         match (self, other) {
             // By value too: a new snapshot usually carries the same last minute (a second completes
             // only once a simulated second), and a chart redraws only when what it shows changed.
-            (Payload::Time(a), Payload::Time(b)) => Rc::ptr_eq(a, b) || a == b,
-            (Payload::Cdf(a), Payload::Cdf(b)) => Rc::ptr_eq(a, b) || a == b,
+            (ChartData::Time(a), ChartData::Time(b)) => Rc::ptr_eq(a, b) || a == b,
+            (ChartData::Cdf(a), ChartData::Cdf(b)) => Rc::ptr_eq(a, b) || a == b,
             _ => false,
         }
     }
@@ -214,8 +197,8 @@ struct DrawKey {
 struct Surface {
     canvas: NodeRef,
     plot: NodeRef,
-    payload: Option<Payload>,
-    drawn: Option<(Payload, DrawKey)>,
+    payload: Option<ChartData>,
+    drawn: Option<(ChartData, DrawKey)>,
     /// The canvas element drawn on: a new element (should Yew ever replace it) is blank.
     drawn_canvas: Option<HtmlCanvasElement>,
     geometry: Option<PlotGeometry>,
@@ -239,7 +222,7 @@ impl Surface {
 
 /// The canvas, its size, its redraws. Returns the shared state the handlers read.
 #[hook]
-fn use_surface(payload: Payload) -> Rc<RefCell<Surface>> {
+fn use_surface(payload: ChartData) -> Rc<RefCell<Surface>> {
     let surface = use_mut_ref(|| Surface {
         canvas: NodeRef::default(),
         plot: NodeRef::default(),
@@ -357,8 +340,8 @@ fn paint_now(surface: &Rc<RefCell<Surface>>) -> bool {
     let root = backend.into_drawing_area();
     let style = ChartStyle { scale: dpr, theme };
     let result = match &payload {
-        Payload::Time(data) => draw_time_chart(&root, data, &style),
-        Payload::Cdf(lines) => draw_cdf_chart(&root, lines, &style),
+        ChartData::Time(data) => draw_time_chart(&root, data, &style),
+        ChartData::Cdf(lines) => draw_cdf_chart(&root, lines, &style),
     };
     let _ = root.present();
     match result {
@@ -614,7 +597,8 @@ fn chart_frame(f: ChartFrame) -> Html {
                 }
                 {onkeydown} {onblur}>
                 <canvas ref={canvas_ref} role="img" aria-label={title.clone()}></canvas>
-                <div class={empty_class}>{ "No data yet" }</div>
+                // A computed class, as the DOM property: see the note on the class of `App`.
+                <div ~className={empty_class}>{ "No data yet" }</div>
                 <div class="ps-chart-guide" data-style={guide} aria-hidden="true"></div>
                 <div class="ps-chart-readout" data-style={boxed} role="status">
                     <div class="ps-chart-readout-head">{ heading }</div>
