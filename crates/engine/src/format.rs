@@ -22,7 +22,7 @@ pub fn significant(value: f64, digits: u32) -> String {
     }
     let magnitude = value.abs().log10().floor() as i32;
     let decimals = (digits as i32 - 1 - magnitude).clamp(0, 9) as usize;
-    let text = format!("{value:.decimals$}");
+    let text = crate::number::fixed(value, decimals);
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {

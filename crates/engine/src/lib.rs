@@ -15,6 +15,7 @@ pub mod format;
 mod holds;
 mod messages;
 pub mod metrics;
+pub mod number;
 pub mod params;
 mod queue;
 mod rng;

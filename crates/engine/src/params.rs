@@ -7,6 +7,7 @@
 //! message.
 
 use crate::format::{significant, thousands};
+use crate::number::{parse_f64, shortest};
 use crate::time::SimDuration;
 use std::fmt;
 use std::ops::Deref;
@@ -534,7 +535,7 @@ impl RawParams {
                 *self.duration_mut(key) = value;
             }
             Range::Real { min, max } => {
-                let value: f64 = text.parse().map_err(|_| malformed("expected a number"))?;
+                let value = parse_f64(text).ok_or_else(|| malformed("expected a number"))?;
                 if !value.is_finite() || !(min..=max).contains(&value) {
                     return Err(out_of_range());
                 }
@@ -572,8 +573,8 @@ impl RawParams {
             Range::Count { .. } | Range::Bytes { .. } => self.count(key).to_string(),
             Range::Duration { .. } => duration_text(self.duration(key)),
             Range::Real { .. } => match key {
-                ParamKey::Jitter => self.jitter.to_string(),
-                _ => self.message_rate.to_string(),
+                ParamKey::Jitter => shortest(self.jitter),
+                _ => shortest(self.message_rate),
             },
             Range::Switch => if self.sync_start { "on" } else { "off" }.to_string(),
             Range::Choice(_) => match key {

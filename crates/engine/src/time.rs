@@ -71,9 +71,8 @@ impl SimDuration {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .ok_or_else(|| format!("'{text}' needs a unit (us, ms, s, m or h)"))?;
         let (number, unit) = text.split_at(split);
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("'{text}' is not a number followed by a unit"))?;
+        let value = crate::number::parse_f64(number)
+            .ok_or_else(|| format!("'{text}' is not a number followed by a unit"))?;
         let micros_per_unit = match unit.trim() {
             "us" | "µs" => 1.0,
             "ms" => 1e3,
