@@ -12,6 +12,7 @@ pub mod scene;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use pollstream_engine::number::shortest;
 use pollstream_engine::{ClientState, Flight, SimDuration, SimTime, Strategy};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -305,7 +306,9 @@ fn draw_frame(s: &mut LoopState, ms: f64) -> bool {
     }
     // Through the CSSOM, not a style attribute, which a strict CSP refuses (crate::csp_style).
     canvas.style().set_css_text(&format!(
-        "display:block;width:{width}px;height:{height}px;max-width:100%"
+        "display:block;width:{}px;height:{}px;max-width:100%",
+        shortest(width),
+        shortest(height)
     ));
     let ctx = canvas
         .get_context("2d")
@@ -422,7 +425,7 @@ impl Painter for CanvasPainter<'_> {
     ) {
         let weight = if bold { "600 " } else { "" };
         self.ctx
-            .set_font(&format!("{weight}{size}px {}", self.font));
+            .set_font(&format!("{weight}{}px {}", shortest(size), self.font));
         self.ctx.set_fill_style_str(color);
         self.ctx.set_text_align(match align {
             Align::Left => "left",

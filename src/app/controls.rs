@@ -2,6 +2,7 @@
 //! Each one only dispatches an [`Action`]; none touches the simulation.
 
 use pollstream_engine::format::bytes;
+use pollstream_engine::number::{parse_f64, shortest};
 use pollstream_engine::{ParamKey, Range, Strategy};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -95,11 +96,7 @@ pub struct BusProps {
 pub fn SpeedReadout(props: &BusProps) -> Html {
     let snapshot = use_bus(props.bus.clone());
     let ids = use_ids();
-    let achieved = snapshot
-        .speed
-        .achieved
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let achieved = snapshot.speed.achieved.map(shortest).unwrap_or_default();
     html! {
         <p class="readout" aria-live="off">
             <span id={ids.of("sim-clock")}>{ snapshot.now.to_string() }</span>
@@ -223,7 +220,7 @@ pub fn Presets(props: &StateProps) -> Html {
 fn hint(key: ParamKey, text: &str) -> Option<String> {
     match key.range() {
         Range::Bytes { .. } => {
-            let value: f64 = text.parse().ok()?;
+            let value = parse_f64(text)?;
             (value >= 1024.0).then(|| bytes(value))
         }
         _ => None,

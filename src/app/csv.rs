@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use pollstream_engine::number::fixed;
+
 use super::snapshot::Snapshot;
 
 /// The columns, in order.
@@ -18,7 +20,7 @@ pub fn to_csv(snapshot: &Snapshot) -> String {
             // Writing to a String cannot fail.
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{:.6},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 s.second,
                 world.strategy.name(),
                 s.requests,
@@ -27,7 +29,7 @@ pub fn to_csv(snapshot: &Snapshot) -> String {
                 s.answered,
                 s.empty_responses,
                 s.rejected,
-                s.utilization(),
+                fixed(s.utilization(), 6),
                 s.queue_len,
                 s.open_connections,
                 s.connection_memory_bytes,

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use pollstream_engine::number::shortest;
 use pollstream_engine::{theory, Prediction};
 use yew::prelude::*;
 
@@ -140,12 +141,12 @@ pub fn SummaryTable(props: &BusProps) -> Html {
             html! {
                 <td>
                     <span class="measured" data-testid={testid}
-                        data-value={measured.map(|v| v.to_string())}>
+                        data-value={measured.map(shortest)}>
                         { measured.map_or("–".to_string(), |v| metric.format(v)) }
                     </span>
                     if let Some(theory) = theory {
                         <span class="theory" data-testid={format!("theory-{}-{}", metric.id(), world.strategy.name())}
-                            data-value={theory.to_string()}>
+                            data-value={shortest(theory)}>
                             <span class="theory-label">{ "theory " }</span>{ metric.format(theory) }
                         </span>
                     }

@@ -5,6 +5,7 @@
 //! and a decade always takes the same distance on the track.
 
 use pollstream_engine::format::{significant, thousands};
+use pollstream_engine::number::{parse_f64, shortest};
 use pollstream_engine::{MessagePattern, ParamKey, RawParams};
 
 /// The mantissas of the values a slider stops at, evenly spread on a log scale.
@@ -31,7 +32,7 @@ impl LogScale {
         for exponent in first..=last {
             for mantissa in MANTISSAS {
                 // Parsing "1.2e-3" gives the double nearest to 0.0012, where 1.2 * 10^-3 would not.
-                let mut value: f64 = format!("{mantissa}e{exponent}").parse().unwrap_or(0.0);
+                let mut value = parse_f64(&format!("{mantissa}e{exponent}")).unwrap_or(0.0);
                 if integer {
                     value = value.round();
                 }
@@ -164,7 +165,7 @@ pub fn slider_value(raw: &RawParams, key: ParamKey) -> f64 {
 pub fn slider_text(key: ParamKey, value: f64) -> String {
     match key {
         ParamKey::Clients => format!("{}", value.round() as u64),
-        ParamKey::Rate => format!("{value}"),
+        ParamKey::Rate => shortest(value),
         _ => format!("{}us", value.round() as u64),
     }
 }

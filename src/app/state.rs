@@ -6,6 +6,7 @@
 
 use std::rc::Rc;
 
+use pollstream_engine::number::shortest;
 use pollstream_engine::{ParamKey, Params, RawParams, Strategy};
 use yew::Reducible;
 
@@ -39,7 +40,7 @@ impl Speed {
     /// The text of the control: `0.1×`, `10×`, `as fast as it goes`.
     pub fn label(self) -> String {
         match self {
-            Speed::Times(x) => format!("{x}×"),
+            Speed::Times(x) => format!("{}×", shortest(x)),
             Speed::Max => "as fast as it goes".into(),
         }
     }
@@ -47,7 +48,7 @@ impl Speed {
     /// The value of the `<option>`: `0.1`, `10`, `max`.
     pub fn key(self) -> String {
         match self {
-            Speed::Times(x) => format!("{x}"),
+            Speed::Times(x) => shortest(x),
             Speed::Max => "max".into(),
         }
     }

@@ -16,6 +16,7 @@
 //! case-insensitively; a repeated key counts once, the last one wins. Only what differs from the
 //! defaults is written back. Pure: the browser side (`page.rs`) reads and writes `location.search`.
 
+use pollstream_engine::number::{clamp, parse_f64, shortest};
 use pollstream_engine::{ParamKey, Params, RawParams, Strategy};
 
 use super::presets::{self, PRESETS};
@@ -176,9 +177,8 @@ pub fn parse_speed(text: &str) -> Result<(Speed, Option<String>), String> {
         return Ok((Speed::Max, None));
     }
     let number = text.trim_end_matches(['x', 'X', '×']).trim();
-    let value: f64 = number
-        .parse()
-        .map_err(|_| "not a number (allowed: 0.1 to 100, or max)".to_string())?;
+    let value = parse_f64(number)
+        .ok_or_else(|| "not a number (allowed: 0.1 to 100, or max)".to_string())?;
     if value.is_nan() {
         return Err("not a number (allowed: 0.1 to 100, or max)".into());
     }
@@ -190,7 +190,7 @@ pub fn parse_speed(text: &str) -> Result<(Speed, Option<String>), String> {
         })
         .collect();
     let (min, max) = (choices[0], choices[choices.len() - 1]);
-    let clamped = value.clamp(min, max);
+    let clamped = clamp(value, min, max);
     let nearest = choices
         .iter()
         .copied()
@@ -201,13 +201,15 @@ pub fn parse_speed(text: &str) -> Result<(Speed, Option<String>), String> {
         .unwrap_or(1.0);
     let note = if clamped != value {
         Some(format!(
-            "clamped to {}× (allowed: {min} to {max}, or max)",
-            nearest
+            "clamped to {}× (allowed: {} to {}, or max)",
+            shortest(nearest),
+            shortest(min),
+            shortest(max)
         ))
     } else if nearest != value {
         Some(format!(
             "set to {}×, the nearest speed the control offers",
-            nearest
+            shortest(nearest)
         ))
     } else {
         None

@@ -10,6 +10,8 @@ use plotters::element::{CoordMapper, Drawable, PointCollection};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use pollstream_engine::number::clamp;
+
 use super::scale::{self, thin_min_max};
 use super::{CdfLine, TimeChartData, Unit};
 
@@ -557,7 +559,7 @@ pub fn draw_cdf_chart<DB: DrawingBackend>(
             if !(p.is_finite() && p > 0.0) {
                 continue;
             }
-            let p = p.clamp(x_range.0, x_range.1);
+            let p = clamp(p, x_range.0, x_range.1);
             chart.draw(&Circle::new((p, q), px(f.scale, 4.0), dot))?;
             let (x, y) = chart.map_coordinate(&(p, 0.0));
             let (x, y) = (x - base_x, y - base_y);

@@ -10,6 +10,7 @@
 //! `--chart-reference` on the page (or on `.ps-chart`) to override the defaults, which follow the
 //! element's `color`, the first opaque background above it and `prefers-color-scheme`.
 
+mod canvas;
 pub mod draw;
 pub mod scale;
 pub(crate) mod web;
@@ -18,12 +19,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 use pollstream_engine::format;
+use pollstream_engine::number::{clamp, fixed, shortest};
 use web_sys::{Element, HtmlCanvasElement};
 use yew::prelude::*;
 
 use crate::app::perf::{self, Span};
+use canvas::CanvasBackend;
 
 pub use draw::{draw_cdf_chart, draw_time_chart, ChartStyle, PlotGeometry, Theme};
 
@@ -332,7 +334,9 @@ fn paint_now(surface: &Rc<RefCell<Surface>>) -> bool {
     }
     // Through the CSSOM, not a style attribute, which a strict CSP refuses (crate::csp_style).
     canvas.style().set_css_text(&format!(
-        "display:block;width:{css_w}px;height:{css_h}px;max-width:100%;touch-action:pan-y"
+        "display:block;width:{}px;height:{}px;max-width:100%;touch-action:pan-y",
+        shortest(css_w),
+        shortest(css_h)
     ));
     let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
         return false;
@@ -515,8 +519,8 @@ fn chart_frame(f: ChartFrame) -> Html {
                 .and_then(|x| g.x_at(x * dpr))
                 .unwrap_or(g.x_range.1);
             let next = match step {
-                Step::Linear(d) => (current + dir * d).clamp(g.x_range.0, g.x_range.1),
-                Step::Log(d) => (current * 10f64.powf(dir * d)).clamp(g.x_range.0, g.x_range.1),
+                Step::Linear(d) => clamp(current + dir * d, g.x_range.0, g.x_range.1),
+                Step::Log(d) => clamp(current * 10f64.powf(dir * d), g.x_range.0, g.x_range.1),
             };
             if let Some(px) = g.px_of(next) {
                 hover.set(Some(px / dpr));
@@ -543,7 +547,7 @@ fn chart_frame(f: ChartFrame) -> Html {
     // unkeyed children by position, and a changing count would make it replace the canvas.
     let (guide, boxed, heading, rows) = match readout {
         Some(r) => {
-            let guide = format!("left:{:.1}px", r.guide_css_x);
+            let guide = format!("left:{}px", fixed(r.guide_css_x, 1));
             // Keep the readout clear of the pointer: to its right on the left half, to its left otherwise.
             let width = surface
                 .try_borrow()
@@ -552,9 +556,12 @@ fn chart_frame(f: ChartFrame) -> Html {
                 .map(|p| f64::from(p.client_width()))
                 .unwrap_or(0.0);
             let side = if r.guide_css_x < width / 2.0 {
-                format!("left:{:.1}px", r.guide_css_x + 10.0)
+                format!("left:{}px", fixed(r.guide_css_x + 10.0, 1))
             } else {
-                format!("right:{:.1}px", (width - r.guide_css_x + 10.0).max(0.0))
+                format!(
+                    "right:{}px",
+                    fixed((width - r.guide_css_x + 10.0).max(0.0), 1)
+                )
             };
             (guide, side, r.heading, r.rows)
         }

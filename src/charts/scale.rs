@@ -2,6 +2,7 @@
 //! it is tested natively.
 
 use pollstream_engine::format;
+use pollstream_engine::number::{clamp, parse_f64};
 
 use super::Unit;
 
@@ -97,7 +98,7 @@ pub fn y_ticks(lowest: f64, highest: f64, unit: Unit, max_ticks: usize) -> ((f64
     let max_ticks = max_ticks.clamp(2, 12);
     let clean = |v: f64, fallback: f64| if v.is_finite() { v } else { fallback };
     let mut lo = clean(lowest, 0.0).clamp(-1e300, 0.0);
-    let mut hi = clean(highest, 0.0).clamp(lo, 1e300);
+    let mut hi = clamp(clean(highest, 0.0), lo, 1e300);
     if unit == Unit::Ratio && hi <= 1.0 && lo >= 0.0 {
         hi = 1.0;
     }
@@ -325,18 +326,18 @@ pub fn parse_css_color(text: &str) -> Option<((u8, u8, u8), f64)> {
     }
     let channel = |s: &str| -> Option<u8> {
         let v = if let Some(p) = s.strip_suffix('%') {
-            p.parse::<f64>().ok()? * 2.55
+            parse_f64(p)? * 2.55
         } else {
-            s.parse::<f64>().ok()?
+            parse_f64(s)?
         };
         v.is_finite().then(|| v.round().clamp(0.0, 255.0) as u8)
     };
     let alpha = match parts.get(3) {
         Some(s) => {
             let a = if let Some(p) = s.strip_suffix('%') {
-                p.parse::<f64>().ok()? / 100.0
+                parse_f64(p)? / 100.0
             } else {
-                s.parse::<f64>().ok()?
+                parse_f64(s)?
             };
             if a.is_finite() {
                 a.clamp(0.0, 1.0)

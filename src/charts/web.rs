@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use pollstream_engine::number::shortest;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, MediaQueryList};
@@ -226,7 +227,7 @@ pub fn read_theme(element: &Element) -> Theme {
 
 fn css_rgb(c: Rgba) -> String {
     let ((r, g, b), a) = c;
-    format!("rgba({r},{g},{b},{a})")
+    format!("rgba({r},{g},{b},{})", shortest(a))
 }
 
 /// Save the chart in `canvas` as a PNG, with its title and legend (which are HTML on the page) drawn
@@ -299,9 +300,9 @@ fn compose(
     ctx.fill_rect(0.0, 0.0, f64::from(out.width()), f64::from(out.height()));
     ctx.set_fill_style_str(&css_rgb(theme.text));
     ctx.set_text_baseline("middle");
-    ctx.set_font(&format!("600 {font}px {}", theme.font_family));
+    ctx.set_font(&format!("600 {}px {}", shortest(font), theme.font_family));
     let _ = ctx.fill_text(title, pad, pad + line / 2.0);
-    ctx.set_font(&format!("{}px {}", font * 0.9, theme.font_family));
+    ctx.set_font(&format!("{}px {}", shortest(font * 0.9), theme.font_family));
     for ((color, label), (x, row)) in legend.iter().zip(places) {
         let y = pad + line + (row - 0.5) * line;
         ctx.set_fill_style_str(color);
