@@ -131,7 +131,11 @@ fn a_budget_bounds_each_call_through_bursts_of_requests() {
             }
         }
         assert!(calls > 100, "the budget never bit ({calls} calls)");
-        let bound = 2 * budget + 2 * n_workers;
+        // Sending and arriving stop at half the budget; finishing, with its messages and responses,
+        // takes at most the other half, plus one finish per worker and its response; a chunk of
+        // clients joining counts 64 events and may end a call a little over its budget, as in the
+        // event-by-event loop.
+        let bound = budget + 2 * n_workers + 64;
         assert!(
             largest <= bound,
             "{n_workers} workers: one call did {largest} events for a budget of {budget}"

@@ -83,8 +83,9 @@ impl World {
     }
 
     /// How long a slice may be for about `budget` events: from the rate of the last slice, and never
-    /// longer than the server could finish that many jobs in (so that the steps that cannot stop in the
-    /// middle of a slice stay within the budget even when the rate jumps).
+    /// longer than the server could finish half that many jobs in, with their responses and the
+    /// messages created meanwhile (so that the steps that cannot stop in the middle of a slice take at
+    /// most the half of the budget that sending and arriving leave them, even when the rate jumps).
     fn slice_span(&self, budget: u64) -> u64 {
         let p = &self.params;
         let finishes_per_us = p.n_workers as f64 / p.service.as_micros() as f64;
@@ -92,7 +93,7 @@ impl World {
             MessagePattern::PerClient => p.message_rate * self.n_active as f64,
             MessagePattern::Broadcast => p.message_rate,
         } / 1e6;
-        let cap = budget as f64 / (2.0 * finishes_per_us + messages_per_us);
+        let cap = budget as f64 / 2.0 / (2.0 * finishes_per_us + messages_per_us);
         let by_rate = budget as f64 / self.slice_rate;
         (by_rate.min(cap) as u64).clamp(1, SECOND_US)
     }
@@ -101,13 +102,14 @@ impl World {
     /// boundary and the next task. Returns where the slice ended and the number of events.
     ///
     /// Requests sent and requests arriving can come in bursts (every client of a synchronized start at
-    /// one instant), so those two steps stop at the budget, ending the slice at the instant they reached,
+    /// one instant), so those two steps stop at half the budget, ending the slice at the instant they reached,
     /// even part-way through it; the later steps then stop there too. Requests sent may thus have been
     /// sent a little ahead of the clock (they count in `requests_sent` and are on the network); nothing
     /// at the server runs ahead. The other steps are bounded by the span (see `slice_span`).
     fn run_slice(&mut self, mut end: u64, budget: u64) -> (u64, u64) {
         let start = self.now;
         let mut events = 0;
+        let send_and_arrive_budget = budget.div_ceil(2);
 
         // 1. Requests sent: scheduled polls and the first polls of joining clients, in (time, seq) order.
         loop {
@@ -122,7 +124,7 @@ impl World {
             if next.0 >= end {
                 break;
             }
-            if events >= budget {
+            if events >= send_and_arrive_budget {
                 end = next.0;
                 break;
             }
@@ -144,7 +146,7 @@ impl World {
             if next >= end {
                 break;
             }
-            if events >= budget {
+            if events >= send_and_arrive_budget {
                 end = next;
                 break;
             }
