@@ -409,8 +409,6 @@ pub struct World {
     /// polls that wait, in order, each with its start instant.
     free_workers: FreeWorkers,
     queued_polls: BlockDeque<QueuedPoll>,
-    /// The first broadcast message created after the last polling response.
-    polled_log_end: u32,
     /// Events per simulated microsecond in the last slice of a polling world, to size the next one.
     slice_rate: f64,
     /// A polling world advanced event by event, by the general loop: the reference that tests hold the
@@ -476,7 +474,6 @@ impl World {
             waiting_requests: 0,
             free_workers: FreeWorkers::default(),
             queued_polls: BlockDeque::default(),
-            polled_log_end: 0,
             slice_rate: 1.0,
             polling_by_events: false,
             deliveries: TimeQueue::default(),
@@ -1424,49 +1421,7 @@ impl World {
         let reply_at = self.now + self.params.latency.as_micros();
         let client = job.client;
         match job.work {
-            Work::Request => {
-                self.second.requests_answered += 1;
-                self.second.bytes_out += self.params.header_bytes - self.params.header_bytes / 2;
-                if self.strategy == Strategy::Streaming {
-                    if self.live(client) {
-                        self.open_connection(client);
-                    }
-                    return;
-                }
-                self.second.answered += 1;
-                let (chain, from, to) = if self.live(client) {
-                    let end = self.log.end();
-                    let c = &mut self.clients[client.id as usize];
-                    let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
-                    let from = std::mem::replace(&mut c.cursor, end);
-                    (chain, from, end)
-                } else {
-                    (Chain::EMPTY, 0, 0)
-                };
-                let carried = chain.len as u64 + (to - from) as u64;
-                if carried == 0 {
-                    self.second.empty += 1;
-                } else {
-                    self.second.bytes_out += carried * self.params.message_bytes;
-                }
-                let kind = if carried == 0 {
-                    FlightKind::EmptyResponse
-                } else {
-                    FlightKind::Response
-                };
-                self.trace(client.id, kind, self.now, reply_at);
-                // A poller does nothing with an empty response: it needs no event.
-                if carried > 0 || self.strategy == Strategy::LongPolling {
-                    let seq = self.seq();
-                    let delivery = Delivery::Response {
-                        client,
-                        chain,
-                        from,
-                        to,
-                    };
-                    self.deliveries.push(reply_at, seq, delivery);
-                }
-            }
+            Work::Request => self.finish_request(client),
             Work::PushMessage(slot) => {
                 let created = self.slab.created(slot);
                 self.slab.release(slot);
@@ -1483,6 +1438,50 @@ impl World {
                 self.trace(client.id, FlightKind::Heartbeat, self.now, reply_at);
             }
         }
+    }
+
+    /// A worker finishes a request of `client` now: a streaming connect opens the connection; a poll or
+    /// long-poll is answered with every message the client has.
+    fn finish_request(&mut self, client: ClientRef) {
+        self.second.requests_answered += 1;
+        self.second.bytes_out += self.params.header_bytes - self.params.header_bytes / 2;
+        if self.strategy == Strategy::Streaming {
+            if self.live(client) {
+                self.open_connection(client);
+            }
+            return;
+        }
+        self.second.answered += 1;
+        let (chain, from, to) = if self.live(client) {
+            let end = self.log.end();
+            let c = &mut self.clients[client.id as usize];
+            let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
+            let from = std::mem::replace(&mut c.cursor, end);
+            (chain, from, end)
+        } else {
+            (Chain::EMPTY, 0, 0)
+        };
+        let carried = chain.len as u64 + (to - from) as u64;
+        let reply_at = self.now + self.params.latency.as_micros();
+        if carried == 0 {
+            self.second.empty += 1;
+            self.trace(client.id, FlightKind::EmptyResponse, self.now, reply_at);
+            if self.strategy == Strategy::Polling {
+                // A poller does nothing with an empty response: it needs no event.
+                return;
+            }
+        } else {
+            self.second.bytes_out += carried * self.params.message_bytes;
+            self.trace(client.id, FlightKind::Response, self.now, reply_at);
+        }
+        let seq = self.seq();
+        let delivery = Delivery::Response {
+            client,
+            chain,
+            from,
+            to,
+        };
+        self.deliveries.push(reply_at, seq, delivery);
     }
 
     fn finish_push(&mut self, client: ClientRef, created: u64, reply_at: u64) {
@@ -1703,10 +1702,6 @@ impl World {
     /// Forgets broadcast messages that no client, queued push or flight still needs.
     fn trim_log(&mut self) {
         let mut min = self.log.end();
-        if self.strategy == Strategy::Polling {
-            // Polling responses read the log from here on (see `finish_poll`).
-            min = min.min(self.polled_log_end);
-        }
         for c in self.clients.iter_to(self.active_records()) {
             min = min.min(c.cursor);
         }

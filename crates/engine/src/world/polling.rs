@@ -20,10 +20,9 @@
 
 use super::{ClientRef, Job, QueuedPoll, Source, Work, World, SECOND_US, TASK_CHUNK_COST};
 use crate::blocks::BlockDeque;
-use crate::messages::Chain;
 use crate::params::MessagePattern;
 use crate::queue::NO_EVENT;
-use crate::world::{Advance, Delivery, FlightKind};
+use crate::world::{Advance, FlightKind};
 
 /// The events a slice aims for when the caller sets no smaller budget: enough that the per-slice work is
 /// negligible, few enough that the slice's queues stay in the processor's cache.
@@ -184,7 +183,8 @@ impl World {
             }
             busy.finished += 1;
             busy.finish_offsets += e.time - start;
-            self.finish_poll(e.payload.client);
+            // Every message created until now has been created: the response carries them all.
+            self.finish_request(e.payload.client);
             events += 1;
         }
         let length = end - start;
@@ -270,46 +270,6 @@ impl World {
             self.queued_polls.push_back(poll);
             self.max_queue = self.max_queue.max(self.queued_polls.len() as u64);
         }
-    }
-
-    /// A worker finishes a poll now: the response carries every message created until now.
-    fn finish_poll(&mut self, client: ClientRef) {
-        self.second.requests_answered += 1;
-        self.second.answered += 1;
-        self.second.bytes_out += self.params.header_bytes - self.params.header_bytes / 2;
-        let (chain, from, to) = if self.live(client) {
-            while self.polled_log_end < self.log.end()
-                && self.log.created(self.polled_log_end) <= self.now
-            {
-                self.polled_log_end += 1;
-            }
-            let c = &mut self.clients[client.id as usize];
-            let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
-            let from = c.cursor;
-            let to = self.polled_log_end.max(from);
-            c.cursor = to;
-            (chain, from, to)
-        } else {
-            (Chain::EMPTY, 0, 0)
-        };
-        let carried = chain.len as u64 + (to - from) as u64;
-        let reply_at = self.now + self.params.latency.as_micros();
-        if carried == 0 {
-            self.second.empty += 1;
-            self.trace(client.id, FlightKind::EmptyResponse, self.now, reply_at);
-            // A poller does nothing with an empty response: it needs no event.
-            return;
-        }
-        self.second.bytes_out += carried * self.params.message_bytes;
-        self.trace(client.id, FlightKind::Response, self.now, reply_at);
-        let seq = self.seq();
-        let delivery = Delivery::Response {
-            client,
-            chain,
-            from,
-            to,
-        };
-        self.deliveries.push(reply_at, seq, delivery);
     }
 
     /// The number of workers or the service time changed now: the polls that wait get new start
