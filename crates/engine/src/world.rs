@@ -9,7 +9,7 @@
 //! Held long-polls are linked in deadline order instead (see `holds.rs`), as most are answered early.
 //!
 //! No event touches every client: work that concerns many clients at one instant (clients joining, a
-//! restart's drops and notices, a broadcast message's fan-out) is a `Task` done 4,096 clients per
+//! restart's drops and notices, a broadcast message's fan-out) is a `Task` done 1,024 clients per
 //! event under its instant's key, so a browser frame never waits on one event of a 10-million-client
 //! world. Joining clients need no queue entry either: a `JoinGroup` draws their phases one at a time
 //! in increasing order and gives the k-th smallest phase the k-th index, which also makes a sweep of
@@ -19,6 +19,10 @@
 //! one for pushes and heartbeats: within each, service time is the same for every job, so finish order
 //! is start order and both stay FIFOs.
 //!
+//! A polling world does not go through that loop: it advances in slices of time, one kind of event at a
+//! time, each poll's start and finish following from when the workers are next free the moment it
+//! arrives (see `world/polling.rs` and `workers.rs`). The output is the same (`tests/polling_slices.rs`).
+//!
 //! Per-client messages come from one Poisson stream of rate N·λ whose every message goes to a uniformly
 //! chosen client: the superposition of N independent Poisson streams of rate λ, so each client's stream
 //! is the Poisson stream MODEL.md asks for, while the engine keeps one timer instead of N. Messages that
@@ -27,7 +31,7 @@
 //! # Same-instant order
 //!
 //! At one instant: a restart first; then every other event in the order it was scheduled (its sequence
-//! number). Parameter changes and restarts requested through the API apply at [`World::now`], before any
+//! number); a polling world takes them by kind instead (`docs/model.md`). Parameter changes and restarts requested through the API apply at [`World::now`], before any
 //! event at that instant.
 
 use crate::blocks::{BlockDeque, BlockVec};
