@@ -101,16 +101,21 @@ impl World {
     /// boundary and the next task. Returns where the slice ended and the number of events.
     ///
     /// Requests sent and requests arriving can come in bursts (every client of a synchronized start at
-    /// one instant), so those two steps stop at half the budget, ending the slice at the instant they reached,
-    /// even part-way through it; the later steps then stop there too. Requests sent may thus have been
-    /// sent a little ahead of the clock (they count in `requests_sent` and are on the network); nothing
-    /// at the server runs ahead. The other steps are bounded by the span (see `slice_span`).
+    /// one instant), so they are taken together in (time, sequence) order and stop at half the budget,
+    /// ending the slice at the instant they reached, even part-way through it; the later steps then stop
+    /// there too, as they come after arrivals at one instant. The other steps are bounded by the span
+    /// (see `slice_span`).
     fn run_slice(&mut self, mut end: u64, budget: u64) -> (u64, u64) {
         let start = self.now;
         let mut events = 0;
         let send_and_arrive_budget = budget.div_ceil(2);
+        let busy_at_start = self.in_service_requests.len() as u64;
+        let excess_at_start = busy_at_start.saturating_sub(self.params.n_workers);
+        let mut busy = SliceBusy::default();
 
-        // 1. Requests sent: scheduled polls and the first polls of joining clients, in (time, seq) order.
+        // 1. Requests sent (scheduled polls and the first polls of joining clients) and requests arriving
+        // at the server, in (time, seq) order. A send comes before the arrivals of its instant, as these
+        // were scheduled by sends at that instant.
         loop {
             let join = self
                 .joins
@@ -119,7 +124,8 @@ impl World {
                 .min()
                 .unwrap_or(NO_EVENT);
             let send = self.sends.peek_key();
-            let next = join.min(send);
+            let arrival = self.arrivals.peek_key();
+            let next = join.min(send).min(arrival);
             if next.0 >= end {
                 break;
             }
@@ -128,37 +134,20 @@ impl World {
                 break;
             }
             self.now = next.0;
-            if join < send {
+            if next == arrival {
+                if let Some(e) = self.arrivals.pop() {
+                    self.arrive_poll(e.payload, start, &mut busy);
+                }
+            } else if next == join {
                 self.on_join();
             } else if let Some(e) = self.sends.pop() {
                 self.on_send(e.payload);
             }
             events += 1;
         }
-
-        // 2. Requests arriving at the server.
-        let busy_at_start = self.in_service_requests.len() as u64;
-        let excess_at_start = busy_at_start.saturating_sub(self.params.n_workers);
-        let mut busy = SliceBusy::default();
-        loop {
-            let next = self.arrivals.peek_key().0;
-            if next >= end {
-                break;
-            }
-            if events >= send_and_arrive_budget {
-                end = next;
-                break;
-            }
-            let Some(e) = self.arrivals.pop() else {
-                break;
-            };
-            self.now = e.time;
-            self.arrive_poll(e.payload, start, &mut busy);
-            events += 1;
-        }
         self.start_queued_polls(end, start, &mut busy);
 
-        // 3. Messages created and workers finishing, in time order (messages first at one instant): a
+        // 2. Messages created and workers finishing, in time order (messages first at one instant): a
         // response carries every message its client has when it leaves. While workers removed mid-run
         // are still busy, the capacity counts them until they finish (they finish first, as no new job
         // starts meanwhile).
@@ -190,7 +179,7 @@ impl World {
         let length = end - start;
         excess_us += excess_at_start.saturating_sub(busy.finished) * length;
 
-        // 4. Responses reaching their clients.
+        // 3. Responses reaching their clients.
         while self.deliveries.peek_key().0 < end {
             let Some(e) = self.deliveries.pop() else {
                 break;
