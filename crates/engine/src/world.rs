@@ -31,8 +31,8 @@
 //! # Same-instant order
 //!
 //! At one instant: a restart first; then every other event in the order it was scheduled (its sequence
-//! number); a polling world takes them by kind instead (`docs/model.md`). Parameter changes and restarts requested through the API apply at [`World::now`], before any
-//! event at that instant.
+//! number); a polling world takes them by kind instead (`docs/model.md`). Parameter changes and restarts
+//! requested through the API apply at [`World::now`], before any event at that instant.
 
 use crate::blocks::{BlockDeque, BlockVec};
 use crate::holds::HoldTimers;
