@@ -13,6 +13,7 @@ use pollstream_engine::number;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+/// A plotters drawing backend on one `<canvas>` element's 2D context.
 pub struct CanvasBackend {
     canvas: HtmlCanvasElement,
     context: CanvasRenderingContext2d,
