@@ -21,7 +21,6 @@ mod queue;
 mod rng;
 pub mod theory;
 pub mod time;
-mod workers;
 pub mod world;
 
 pub use metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};

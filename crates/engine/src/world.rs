@@ -21,7 +21,7 @@
 //!
 //! A polling world does not go through that loop: it advances in slices of time, one kind of event at a
 //! time, each poll's start and finish following from when the workers are next free the moment it
-//! arrives (see `world/polling.rs` and `workers.rs`). The output is the same (`tests/polling_slices.rs`).
+//! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`).
 //!
 //! Per-client messages come from one Poisson stream of rate N·λ whose every message goes to a uniformly
 //! chosen client: the superposition of N independent Poisson streams of rate λ, so each client's stream
@@ -43,7 +43,6 @@ use crate::params::{BACKOFF_BASE, BACKOFF_CAP, FIXED_RECONNECT_DELAY};
 use crate::queue::{TimeQueue, NO_EVENT};
 use crate::rng::{self, Stream};
 use crate::time::{SimDuration, SimTime};
-use crate::workers::FreeWorkers;
 use std::collections::VecDeque;
 
 mod polling;
@@ -228,7 +227,7 @@ struct Job {
     work: Work,
 }
 
-/// A poll waiting for a worker in a polling world, with the instant it will start (see `workers.rs`).
+/// A poll waiting for a worker in a polling world, with the instant it will start (see `world/polling.rs`).
 #[derive(Clone, Copy, Debug)]
 struct QueuedPoll {
     start: u64,
@@ -411,7 +410,7 @@ pub struct World {
     waiting_requests: u64,
     /// A polling world's server instead (see `advance_polling`): when each worker is next free, and the
     /// polls that wait, in order, each with its start instant.
-    free_workers: FreeWorkers,
+    free_workers: TimeQueue<()>,
     queued_polls: BlockDeque<QueuedPoll>,
     /// Events per simulated microsecond in the last slice of a polling world, to size the next one.
     slice_rate: f64,
@@ -476,7 +475,7 @@ impl World {
             in_service_pushes: TimeQueue::default(),
             waiting: BlockDeque::default(),
             waiting_requests: 0,
-            free_workers: FreeWorkers::default(),
+            free_workers: TimeQueue::default(),
             queued_polls: BlockDeque::default(),
             slice_rate: 1.0,
             polling_by_events: false,
@@ -505,7 +504,7 @@ impl World {
             trace_wanted: 0,
             flights: VecDeque::new(),
         };
-        world.free_workers.reset(world.params.n_workers, world.now);
+        world.reset_free_workers(world.params.n_workers, world.now);
         world.set_client_count(params.n_clients as u32);
         world.schedule_next_message();
         world
@@ -1751,7 +1750,7 @@ impl World {
         // A polling world's queue holds nothing but polls, which a restart only counts.
         self.second.dropped += self.queued_polls.len() as u64;
         self.queued_polls = BlockDeque::default();
-        self.free_workers.reset(self.params.n_workers, self.now);
+        self.reset_free_workers(self.params.n_workers, self.now);
     }
 
     /// A restart drops `job`: a request is lost (its client learns of it), a push's message goes back

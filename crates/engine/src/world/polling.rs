@@ -2,8 +2,8 @@
 //!
 //! A poller's schedule does not depend on the answers it gets, and a polling server has only requests
 //! to serve, all with the same service time. So the kinds of events barely interact: a request's start
-//! and finish follow from when the workers are next free (`workers.rs`) the moment it arrives, and a
-//! response only needs every message its client has when it leaves. Within a slice of time
+//! and finish follow from when the workers are next free the moment it arrives, and a response only
+//! needs every message its client has when it leaves. Within a slice of time
 //! `[start, end)` the engine therefore takes the events a kind at a time, each in time order: the
 //! requests sent; the requests arriving at the server; the messages created and the responses leaving,
 //! merged in time order; the responses reaching their clients. Each step is a tight loop over one or two
@@ -17,11 +17,17 @@
 //! requests arriving before workers finishing, so that a request arriving at the instant a worker
 //! finishes finds the queue as it was (the order they were scheduled in whenever the network delay
 //! exceeds the service time, as it nearly always does).
+//!
+//! A FIFO server with c workers starts each request at max(arrival, the earliest instant a worker is
+//! free), and that worker is then free again at start + service time (the Kiefer–Wolfowitz recursion).
+//! The world keeps those c instants in `free_workers`, a `TimeQueue`: with one service time they are
+//! pushed in increasing order and stay in its FIFO; a service time changed mid-run can push one earlier
+//! than the last, which its heap takes.
 
 use super::{ClientRef, Job, QueuedPoll, Source, Work, World, SECOND_US, TASK_CHUNK_COST};
 use crate::blocks::BlockDeque;
 use crate::params::MessagePattern;
-use crate::queue::NO_EVENT;
+use crate::queue::{TimeQueue, NO_EVENT};
 use crate::world::{Advance, FlightKind};
 
 /// The events a slice aims for when the caller sets no smaller budget: enough that the per-slice work is
@@ -239,7 +245,7 @@ impl World {
         // Workers that finished before now have taken the polls queued before this one. A worker that
         // finishes at this very instant does so after the arrival (see the order at the top).
         self.start_queued_polls(self.now, slice_start, busy);
-        let free_at = self.free_workers.earliest();
+        let free_at = self.free_workers.peek_key().0;
         if free_at >= self.now && self.queued_polls.len() as u64 >= self.params.queue_limit {
             // A 503 costs the whole header pair and no worker time.
             self.second.rejected += 1;
@@ -247,10 +253,9 @@ impl World {
             self.trace(client.id, FlightKind::Rejection, self.now, reply_at);
             return;
         }
-        self.free_workers.take_earliest();
+        self.free_workers.pop();
         let start = free_at.max(self.now);
-        self.free_workers
-            .free_at(start + self.params.service.as_micros());
+        self.worker_free_at(start + self.params.service.as_micros());
         let poll = QueuedPoll { start, client };
         if free_at < self.now {
             self.serve_poll(poll, slice_start, busy);
@@ -268,10 +273,9 @@ impl World {
         let n_workers = self.params.n_workers;
         let in_service = self.in_service_requests.drain_sorted();
         let kept = in_service.len().saturating_sub(n_workers as usize);
-        self.free_workers
-            .reset(n_workers.saturating_sub(in_service.len() as u64), self.now);
+        self.reset_free_workers(n_workers.saturating_sub(in_service.len() as u64), self.now);
         for e in &in_service[kept..] {
-            self.free_workers.free_at(e.time);
+            self.worker_free_at(e.time);
         }
         for e in in_service {
             self.in_service_requests.push(e.time, e.seq, e.payload);
@@ -280,10 +284,25 @@ impl World {
         let queued = std::mem::take(&mut self.queued_polls);
         let mut rescheduled = BlockDeque::default();
         for poll in queued.iter() {
-            let start = self.free_workers.take_earliest().max(self.now);
-            self.free_workers.free_at(start + service);
+            let earliest = self.free_workers.pop().map_or(self.now, |e| e.time);
+            let start = earliest.max(self.now);
+            self.worker_free_at(start + service);
             rescheduled.push_back(QueuedPoll { start, ..*poll });
         }
         self.queued_polls = rescheduled;
+    }
+
+    /// `n_workers` workers, all free from `at` on.
+    pub(super) fn reset_free_workers(&mut self, n_workers: u64, at: u64) {
+        self.free_workers = TimeQueue::default();
+        for _ in 0..n_workers {
+            self.worker_free_at(at);
+        }
+    }
+
+    /// A worker is free from `at` on.
+    fn worker_free_at(&mut self, at: u64) {
+        let seq = self.seq();
+        self.free_workers.push(at, seq, ());
     }
 }
