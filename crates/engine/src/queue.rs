@@ -100,26 +100,25 @@ impl<P: Copy> TimeQueue<P> {
     /// Removes and returns the earliest entry.
     #[inline]
     pub fn pop(&mut self) -> Option<Entry<P>> {
-        if self.out_of_order.is_empty() {
-            // The common case: only the FIFO holds entries.
+        let entry = if self.out_of_order.is_empty() {
+            // The common case: only the FIFO holds entries, and its next one is the new head.
             let entry = self.in_order.pop_front()?;
             self.head = self.in_order.front().map_or(NO_EVENT, Entry::key);
-            if self.in_order.is_empty() {
-                self.back = (0, 0);
-            }
-            return Some(entry);
-        }
-        let from_fifo = self.in_order.front().is_some_and(|e| e.key() == self.head);
-        let entry = if from_fifo {
-            self.in_order.pop_front()
+            entry
         } else {
-            self.out_of_order.pop().map(|e| e.0)
+            let from_fifo = self.in_order.front().is_some_and(|e| e.key() == self.head);
+            let entry = if from_fifo {
+                self.in_order.pop_front()
+            } else {
+                self.out_of_order.pop().map(|e| e.0)
+            };
+            self.head = self.find_head();
+            entry?
         };
         if self.in_order.is_empty() {
             self.back = (0, 0);
         }
-        self.head = self.find_head();
-        entry
+        Some(entry)
     }
 
     pub fn len(&self) -> usize {

@@ -533,7 +533,7 @@ impl World {
     /// so that a budget bounds how long a call takes.
     pub fn advance(&mut self, until: SimTime, max_events: u64) -> Advance {
         let until = until.as_micros();
-        if self.strategy == Strategy::Polling && !self.polling_by_events {
+        if self.advances_in_slices() {
             return self.advance_polling(until, max_events);
         }
         let mut events = 0;
@@ -589,7 +589,7 @@ impl World {
             // Poisson streams are memoryless: drawing the next gap afresh at the new rate is exact.
             self.schedule_next_message();
         }
-        if self.strategy == Strategy::Polling && !self.polling_by_events {
+        if self.advances_in_slices() {
             if self.params.n_workers != old.n_workers || self.params.service != old.service {
                 self.reschedule_queued_polls();
             }
@@ -613,6 +613,11 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Whether this world advances in slices (`world/polling.rs`) rather than event by event.
+    fn advances_in_slices(&self) -> bool {
+        self.strategy == Strategy::Polling && !self.polling_by_events
     }
 
     /// Makes a new polling world advance event by event, through the loop the other strategies use,
