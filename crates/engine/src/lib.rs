@@ -19,6 +19,7 @@ pub mod number;
 pub mod params;
 mod queue;
 mod rng;
+mod streams;
 pub mod theory;
 pub mod time;
 pub mod world;

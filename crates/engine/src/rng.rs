@@ -16,16 +16,22 @@ pub(crate) const MESSAGES: u64 = 0x6d65_7373_6167_6573;
 pub(crate) const PHASES: u64 = 0x7068_6173_6573_0001;
 pub(crate) const JITTER: u64 = 0x6a69_7474_6572_0003;
 pub(crate) const RECONNECT: u64 = 0x7265_636f_6e6e_6563;
+/// The per-client message streams (`streams.rs`), which are counter-based rather than a `Stream`.
+pub(crate) const PER_CLIENT_MESSAGES: u64 = 0x7065_7263_6c69_656f;
+
+/// A 64-bit key for `purpose` from `seed` (SplitMix64 of the combination: nearby seeds give unrelated
+/// keys).
+pub(crate) fn key(seed: u64, purpose: u64) -> u64 {
+    let mut z = seed ^ purpose.rotate_left(17);
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
 
 impl Stream {
     pub fn new(seed: u64, purpose: u64) -> Stream {
-        // SplitMix64 of the combination: nearby seeds give unrelated streams.
-        let mut z = seed ^ purpose.rotate_left(17);
-        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        Stream(Xoshiro256PlusPlus::seed_from_u64(z))
+        Stream(Xoshiro256PlusPlus::seed_from_u64(key(seed, purpose)))
     }
 
     /// A uniform integer in [0, n) (0 when n is 0), by multiply-shift: no division, no platform types.

@@ -23,25 +23,29 @@
 //! time, each poll's start and finish following from when the workers are next free the moment it
 //! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`).
 //!
-//! Per-client messages come from one Poisson stream of rate N·λ whose every message goes to a uniformly
-//! chosen client: the superposition of N independent Poisson streams of rate λ, so each client's stream
-//! is the Poisson stream MODEL.md asks for, while the engine keeps one timer instead of N. Messages that
-//! fall on the same microsecond are created in client order.
+//! Per-client messages are not stored: each client's stream is a pure function of the seed, the client
+//! and time (`streams.rs`), so a response computes the messages its client has when it leaves, and a
+//! client keeps only the instant from which its messages are not yet taken. The server still creates
+//! each message at its instant, from a time-ordered window of them built once per epoch: streaming
+//! pushes it, a held long-poll is released, and every strategy counts it. Broadcast messages, one stream
+//! for all clients, are a log with a cursor per client (`messages.rs`).
 //!
 //! # Same-instant order
 //!
-//! At one instant: a restart first; then every other event in the order it was scheduled (its sequence
-//! number); a polling world takes them by kind instead (`docs/model.md`). Parameter changes and restarts
-//! requested through the API apply at [`World::now`], before any event at that instant.
+//! At one instant: a restart and any other many-client task first; then the messages created at that
+//! instant, in client order; then every other event in the order it was scheduled (its sequence
+//! number); a polling world takes them by kind instead (`docs/model.md`). Parameter changes and
+//! restarts requested through the API apply at [`World::now`], before any event at that instant.
 
 use crate::blocks::{BlockDeque, BlockVec};
 use crate::holds::HoldTimers;
-use crate::messages::{BroadcastLog, Chain, Slab};
+use crate::messages::BroadcastLog;
 use crate::metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
 use crate::params::{MessagePattern, Params, ReconnectPolicy, Strategy};
 use crate::params::{BACKOFF_BASE, BACKOFF_CAP, FIXED_RECONNECT_DELAY};
 use crate::queue::{TimeQueue, NO_EVENT};
 use crate::rng::{self, Stream};
+use crate::streams::{BuildStep, Streams, Window};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
@@ -194,11 +198,12 @@ enum Phase {
     Gone,
 }
 
-/// Everything the engine keeps per client: 28 bytes.
+/// Everything the engine keeps per client: 24 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Client {
-    /// Per-client messages waiting at the server (or, for a streamer, its backlog).
-    pending: Chain,
+    /// The instant from which this client's per-client messages are not yet taken: every message it
+    /// has from then on waits at the server (for a streamer, its backlog). See `streams.rs`.
+    from: u64,
     /// Broadcast: the first message of the log not yet handed to a response or push.
     cursor: u32,
     gen: u32,
@@ -214,8 +219,8 @@ struct Client {
 enum Work {
     /// A poll, long-poll or connect, as the world's strategy says.
     Request,
-    /// One per-client message (its slab slot) to write to an open connection.
-    PushMessage(u32),
+    /// One per-client message (its creation instant) to write to an open connection.
+    PushMessage(u64),
     /// One broadcast message (its log index) to write to an open connection.
     PushBroadcast(u32),
     Heartbeat,
@@ -237,12 +242,14 @@ struct QueuedPoll {
 /// Something arriving at a client.
 #[derive(Clone, Copy, Debug)]
 enum Delivery {
-    /// A poll or long-poll response with its messages: a per-client chain and a broadcast range.
+    /// A poll or long-poll response with its messages: the client's per-client messages created in
+    /// `[from, to)` and broadcast messages `cast_from..cast_to`.
     Response {
         client: ClientRef,
-        chain: Chain,
-        from: u32,
-        to: u32,
+        from: u64,
+        to: u64,
+        cast_from: u32,
+        cast_to: u32,
     },
     /// One pushed message, created at `created`.
     Push { client: ClientRef, created: u64 },
@@ -279,6 +286,9 @@ enum Task {
     DropNotices { next: u32, end: u32 },
     /// Broadcast message `index` reaches clients `next..end`: holds are released, pushes queued.
     Fanout { index: u32, next: u32, end: u32 },
+    /// The next window of per-client messages is built, a chunk of clients per step (stale once its
+    /// generation is not the window's: the regime changed).
+    BuildWindow { generation: u32 },
 }
 
 /// Clients per chunk of a [`Task`]: a few microseconds of work.
@@ -388,7 +398,11 @@ pub struct World {
     next_seq: u64,
     events: u64,
 
+    /// Broadcast messages: one Poisson stream.
     message_rng: Stream,
+    /// Per-client messages, and the window of them the server creates next.
+    streams: Streams,
+    window: Window,
     phase_rng: Stream,
     jitter_rng: Stream,
     reconnect_rng: Stream,
@@ -401,7 +415,10 @@ pub struct World {
 
     tasks: TimeQueue<Task>,
     joins: Vec<JoinGroup>,
+    /// When the next message, per-client or broadcast, is created.
     next_message: (u64, u64),
+    /// When the next broadcast message is created.
+    next_broadcast: (u64, u64),
     sends: TimeQueue<ClientRef>,
     arrivals: TimeQueue<ClientRef>,
     in_service_requests: TimeQueue<Job>,
@@ -421,11 +438,14 @@ pub struct World {
     holds: HoldTimers,
     heartbeats: TimeQueue<Timer>,
 
-    slab: Slab,
     log: BroadcastLog,
-    batch: Vec<u32>,
+    /// A streamer's backlog while it is queued for pushes, kept to reuse its buffer.
+    backlog: Vec<u64>,
 
     down_until: u64,
+    /// The last instant clients left: a poller's response that left later needs no look at its client
+    /// to know it is still there (a look that misses the cache, at a million clients).
+    clients_left_at: u64,
     open_connections: u64,
     held: u64,
     max_queue: u64,
@@ -460,6 +480,8 @@ impl World {
             next_seq: 1,
             events: 0,
             message_rng: Stream::new(seed, rng::MESSAGES),
+            streams: Streams::new(rng::key(seed, rng::PER_CLIENT_MESSAGES)),
+            window: Window::default(),
             phase_rng: Stream::new(seed, rng::PHASES),
             jitter_rng: Stream::new(seed, rng::JITTER),
             reconnect_rng: Stream::new(seed, rng::RECONNECT),
@@ -469,6 +491,7 @@ impl World {
             tasks: TimeQueue::default(),
             joins: Vec::new(),
             next_message: NO_EVENT,
+            next_broadcast: NO_EVENT,
             sends: TimeQueue::default(),
             arrivals: TimeQueue::default(),
             in_service_requests: TimeQueue::default(),
@@ -482,10 +505,10 @@ impl World {
             deliveries: TimeQueue::default(),
             holds: HoldTimers::default(),
             heartbeats: TimeQueue::default(),
-            slab: Slab::new(),
             log: BroadcastLog::default(),
-            batch: Vec::new(),
+            backlog: Vec::new(),
             down_until: 0,
+            clients_left_at: 0,
             open_connections: 0,
             held: 0,
             max_queue: 0,
@@ -506,7 +529,7 @@ impl World {
         };
         world.reset_free_workers(world.params.n_workers, world.now);
         world.set_client_count(params.n_clients as u32);
-        world.schedule_next_message();
+        world.begin_message_regime();
         world
     }
 
@@ -586,8 +609,8 @@ impl World {
             || self.params.message_rate != old.message_rate
             || self.params.pattern != old.pattern
         {
-            // Poisson streams are memoryless: drawing the next gap afresh at the new rate is exact.
-            self.schedule_next_message();
+            // Poisson streams are memoryless: drawing afresh at the new rate from now on is exact.
+            self.begin_message_regime();
         }
         if self.advances_in_slices() {
             if self.params.n_workers != old.n_workers || self.params.service != old.service {
@@ -622,7 +645,7 @@ impl World {
 
     /// Makes a new polling world advance event by event, through the loop the other strategies use,
     /// instead of in slices: slower, and the same output, which the tests check. At one instant it
-    /// creates messages first, as the sliced loop does.
+    /// runs tasks first, as the sliced loop does.
     #[doc(hidden)]
     pub fn advance_polling_event_by_event(&mut self) {
         self.polling_by_events = true;
@@ -731,7 +754,7 @@ impl World {
             + self.deliveries.heap_bytes()
             + self.holds.heap_bytes()
             + self.heartbeats.heap_bytes()
-            + self.slab.heap_bytes()
+            + self.window.heap_bytes()
             + self.log.heap_bytes()
             + self.seconds.capacity() * std::mem::size_of::<SecondStats>()
     }
@@ -792,10 +815,26 @@ impl World {
             c
         };
         let mut found = 0u64;
-        for client in self.clients.iter_to(self.active_records()) {
-            found += client.pending.len as u64 + (self.log.end() - client.cursor) as u64;
+        let horizon = self.window.horizon(self.now);
+        for (id, client) in self.clients.iter_to(self.active_records()).enumerate() {
+            found += self.streams.count(id as u32, client.from, horizon);
+            found += (self.log.end() - client.cursor) as u64;
         }
-        let in_jobs = |job: &Job| matches!(job.work, Work::PushMessage(_) | Work::PushBroadcast(_));
+        // A push carries a message unless a restart has put it back in its client's backlog already
+        // (it drops a client's pushes from the one in service on, over several steps: in between, the
+        // pushes still queued are at or after the client's `from` or cursor, and counted there).
+        let in_jobs = |job: &Job| {
+            let live = self.live(job.client);
+            match job.work {
+                Work::PushMessage(created) => {
+                    !live || created < self.clients[job.client.id as usize].from
+                }
+                Work::PushBroadcast(index) => {
+                    !live || index < self.clients[job.client.id as usize].cursor
+                }
+                Work::Request | Work::Heartbeat => false,
+            }
+        };
         found += self.waiting.iter().filter(|j| in_jobs(j)).count() as u64;
         found += self
             .in_service_pushes
@@ -805,8 +844,12 @@ impl World {
         for entry in self.deliveries.iter() {
             found += match entry.payload {
                 Delivery::Response {
-                    chain, from, to, ..
-                } => chain.len as u64 + (to - from) as u64,
+                    client,
+                    from,
+                    to,
+                    cast_from,
+                    cast_to,
+                } => self.streams.count(client.id, from, to) + (cast_to - cast_from) as u64,
                 Delivery::Push { .. } => 1,
                 _ => 0,
             };
@@ -933,13 +976,8 @@ impl World {
                 best = (group.next_key, Source::Join);
             }
         }
-        let message_key = if self.polling_by_events {
-            (self.next_message.0, 0)
-        } else {
-            self.next_message
-        };
         let candidates = [
-            (message_key, Source::Message),
+            (self.next_message, Source::Message),
             (self.sends.peek_key(), Source::Send),
             (self.arrivals.peek_key(), Source::Arrival),
             (self.in_service_requests.peek_key(), Source::FinishRequest),
@@ -1041,6 +1079,7 @@ impl World {
             self.joins.retain(|g| g.next < g.end);
             // Removal is done at once (a few nanoseconds a client) so that the counts of open
             // connections and pending messages are right the moment the change is made.
+            self.clients_left_at = self.now;
             for id in n..old.min(self.records) {
                 self.remove_client(id);
             }
@@ -1185,6 +1224,24 @@ impl World {
                 }
                 (stop < end.min(self.records)).then_some(Task::DropNotices { next: stop, end })
             }
+            Task::BuildWindow { generation } => {
+                if generation != self.window.generation {
+                    None
+                } else {
+                    match self.window.build_step(&self.streams) {
+                        BuildStep::Pending => Some(task),
+                        BuildStep::Idle => None,
+                        BuildStep::Done { hi } => {
+                            self.next_message = self.message_key();
+                            // The window after it is built at the instant it begins.
+                            let next_hi = self.streams.epoch_end(hi);
+                            self.window.start_build(hi, next_hi, self.n_active);
+                            self.tasks.push(hi, 0, Task::BuildWindow { generation });
+                            None
+                        }
+                    }
+                }
+            }
             Task::Fanout { index, next, end } => {
                 let stop = chunk_end(next, end.min(self.records));
                 for id in next..stop {
@@ -1205,7 +1262,7 @@ impl World {
     /// Client `id` joins now, with a fresh record (a returning index keeps counting its incarnations).
     fn add_client(&mut self, id: u32, cursor: u32) {
         let fresh = Client {
-            pending: Chain::EMPTY,
+            from: self.now,
             cursor,
             gen: 0,
             token: 0,
@@ -1228,7 +1285,9 @@ impl World {
     /// Events already scheduled for it find it gone and do nothing (see `docs/model.md`).
     fn remove_client(&mut self, id: u32) {
         let end = self.log.end();
+        let horizon = self.window.horizon(self.now);
         let client = &mut self.clients[id as usize];
+        let waiting = self.streams.count(id, client.from, horizon);
         match client.phase {
             Phase::Held => {
                 self.held -= 1;
@@ -1238,13 +1297,12 @@ impl World {
             Phase::Connected => self.open_connections -= 1,
             _ => {}
         }
-        let chain = std::mem::replace(&mut client.pending, Chain::EMPTY);
-        let abandoned = chain.len as u64 + (end - client.cursor) as u64;
+        let abandoned = waiting + (end - client.cursor) as u64;
+        client.from = horizon;
         client.cursor = end;
         client.phase = Phase::Gone;
         client.gen = client.gen.wrapping_add(1);
         client.token = client.token.wrapping_add(1);
-        self.slab.release_chain(chain);
         self.second.abandoned += abandoned;
     }
 
@@ -1379,9 +1437,11 @@ impl World {
         });
     }
 
+    /// Whether client `id` has a message waiting now (those created at this instant included: they come
+    /// first).
     fn has_pending(&self, id: u32) -> bool {
         let c = &self.clients[id as usize];
-        c.pending.len > 0 || c.cursor != self.log.end()
+        c.cursor != self.log.end() || self.streams.count(id, c.from, self.now + 1) > 0
     }
 
     /// Gives `job` to a free worker now, or queues it. Limits are checked by the caller.
@@ -1430,11 +1490,7 @@ impl World {
         let client = job.client;
         match job.work {
             Work::Request => self.finish_request(client),
-            Work::PushMessage(slot) => {
-                let created = self.slab.created(slot);
-                self.slab.release(slot);
-                self.finish_push(client, created, reply_at);
-            }
+            Work::PushMessage(created) => self.finish_push(client, created, reply_at),
             Work::PushBroadcast(index) => {
                 let created = self.log.created(index);
                 self.finish_push(client, created, reply_at);
@@ -1460,16 +1516,19 @@ impl World {
             return;
         }
         self.second.answered += 1;
-        let (chain, from, to) = if self.live(client) {
+        // The response carries every message the client has, those created at this instant included
+        // (messages come first at an instant).
+        let to = self.now + 1;
+        let (from, cast_from, cast_to) = if self.live(client) {
             let end = self.log.end();
             let c = &mut self.clients[client.id as usize];
-            let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
-            let from = std::mem::replace(&mut c.cursor, end);
-            (chain, from, end)
+            let from = std::mem::replace(&mut c.from, to);
+            let cast_from = std::mem::replace(&mut c.cursor, end);
+            (from, cast_from, end)
         } else {
-            (Chain::EMPTY, 0, 0)
+            (to, 0, 0)
         };
-        let carried = chain.len as u64 + (to - from) as u64;
+        let carried = self.streams.count(client.id, from, to) + (cast_to - cast_from) as u64;
         let reply_at = self.now + self.params.latency.as_micros();
         if carried == 0 {
             self.second.empty += 1;
@@ -1485,9 +1544,10 @@ impl World {
         let seq = self.seq();
         let delivery = Delivery::Response {
             client,
-            chain,
             from,
             to,
+            cast_from,
+            cast_to,
         };
         self.deliveries.push(reply_at, seq, delivery);
     }
@@ -1512,8 +1572,8 @@ impl World {
             id: client.id,
             token: c.token,
         };
-        let chain = std::mem::replace(&mut c.pending, Chain::EMPTY);
-        let from = std::mem::replace(&mut c.cursor, end);
+        let from = std::mem::replace(&mut c.from, self.now + 1);
+        let cast_from = std::mem::replace(&mut c.cursor, end);
         self.open_connections += 1;
         self.max_open = self.max_open.max(self.open_connections + self.held);
         if !self.params.heartbeat.is_zero() {
@@ -1521,13 +1581,19 @@ impl World {
             self.heartbeats
                 .push(self.now + self.params.heartbeat.as_micros(), seq, timer);
         }
-        for slot in self.slab.slots(chain) {
+        // The backlog, those created at this instant included (messages come first at an instant).
+        let mut backlog = std::mem::take(&mut self.backlog);
+        backlog.clear();
+        self.streams
+            .for_each(client.id, from, self.now + 1, |t| backlog.push(t));
+        for &created in &backlog {
             self.admit(Job {
                 client,
-                work: Work::PushMessage(slot),
+                work: Work::PushMessage(created),
             });
         }
-        for index in from..end {
+        self.backlog = backlog;
+        for index in cast_from..end {
             self.admit(Job {
                 client,
                 work: Work::PushBroadcast(index),
@@ -1539,24 +1605,31 @@ impl World {
         match delivery {
             Delivery::Response {
                 client,
-                chain,
                 from,
                 to,
+                cast_from,
+                cast_to,
             } => {
-                let carried = chain.len as u64 + (to - from) as u64;
-                if !self.live(client) {
-                    self.slab.release_chain(chain);
-                    self.second.abandoned += carried;
+                // A poller's response exists only if its client was there when it left (at `to` − 1):
+                // if no client has left since (nor at that instant), it is still there.
+                let polling_and_no_one_left =
+                    self.strategy == Strategy::Polling && self.clients_left_at + 1 < to;
+                if !polling_and_no_one_left && !self.live(client) {
+                    let carried = self.streams.count(client.id, from, to);
+                    self.second.abandoned += carried + (cast_to - cast_from) as u64;
                     return;
                 }
                 let now = self.now;
                 let histogram = &mut self.second_latency;
-                self.slab
-                    .consume(chain, |created| histogram.record(now - created));
-                for index in from..to {
+                let mut carried = 0;
+                self.streams.for_each(client.id, from, to, |created| {
+                    histogram.record(now - created);
+                    carried += 1;
+                });
+                for index in cast_from..cast_to {
                     histogram.record(now - self.log.created(index));
                 }
-                self.second.delivered += carried;
+                self.second.delivered += carried + (cast_to - cast_from) as u64;
                 if self.strategy == Strategy::LongPolling {
                     // The client asks again the instant the answer arrives.
                     self.clients[client.id as usize].attempts = 0;
@@ -1623,42 +1696,55 @@ impl World {
         self.heartbeats.push(self.now + interval, seq, timer);
     }
 
-    fn schedule_next_message(&mut self) {
-        let rate_per_s = match self.params.pattern {
-            MessagePattern::PerClient => self.params.message_rate * self.n_active as f64,
-            MessagePattern::Broadcast => self.params.message_rate,
+    /// A new regime of per-client messages begins (at the start, and when the rate, the pattern or the
+    /// number of clients changes): the rest of the current window is dropped and the window from now
+    /// on is built at once. Broadcast messages draw their next gap afresh.
+    fn begin_message_regime(&mut self) {
+        let start = self.window.horizon(self.now);
+        let rate = match self.params.pattern {
+            MessagePattern::PerClient => self.params.message_rate,
+            MessagePattern::Broadcast => 0.0,
         };
-        if rate_per_s <= 0.0 {
-            self.next_message = NO_EVENT;
-            return;
+        self.streams.begin_regime(start, rate, self.n_active);
+        self.window.abandon();
+        match self.params.pattern {
+            MessagePattern::Broadcast => self.schedule_next_broadcast(),
+            MessagePattern::PerClient => self.next_broadcast = NO_EVENT,
         }
-        let gap = self.message_rng.exponential_us(rate_per_s / 1e6);
-        let seq = self.seq();
-        self.next_message = (self.now.saturating_add(gap), seq);
+        if self.streams.active() && self.n_active > 0 {
+            let end = self.streams.epoch_end(start);
+            self.window.start_build(start, end, self.n_active);
+            let generation = self.window.generation;
+            self.tasks.push(start, 0, Task::BuildWindow { generation });
+        }
+        self.next_message = self.message_key();
+    }
+
+    /// When the next message is created: messages come first at their instant (sequence 0).
+    fn message_key(&self) -> (u64, u64) {
+        match self.params.pattern {
+            MessagePattern::PerClient => self.window.peek_time().map_or(NO_EVENT, |t| (t, 0)),
+            MessagePattern::Broadcast => self.next_broadcast,
+        }
+    }
+
+    fn schedule_next_broadcast(&mut self) {
+        let rate_per_s = self.params.message_rate;
+        self.next_broadcast = if rate_per_s > 0.0 {
+            let gap = self.message_rng.exponential_us(rate_per_s / 1e6);
+            (self.now.saturating_add(gap), 0)
+        } else {
+            NO_EVENT
+        };
     }
 
     fn on_message(&mut self) {
-        let message_key = self.next_message;
         match self.params.pattern {
             MessagePattern::PerClient => {
-                // Every message of this instant, then created in client order.
-                let rate_per_us = self.params.message_rate * self.n_active as f64 / 1e6;
-                let mut batch = std::mem::take(&mut self.batch);
-                batch.clear();
-                let gap = loop {
-                    batch.push(self.message_rng.below(self.n_active as u64) as u32);
-                    let gap = self.message_rng.exponential_us(rate_per_us);
-                    if gap > 0 {
-                        break gap;
-                    }
-                };
-                batch.sort_unstable();
-                for &id in &batch {
+                // Every message of this instant, in client order.
+                while let Some(id) = self.window.pop_at(self.now) {
                     self.create_message(id);
                 }
-                self.batch = batch;
-                let seq = self.seq();
-                self.next_message = (self.now.saturating_add(gap), seq);
             }
             MessagePattern::Broadcast => {
                 let index = self.log.push(self.now);
@@ -1671,39 +1757,37 @@ impl World {
                         next: 0,
                         end: self.n_active,
                     };
-                    self.tasks.push(message_key.0, message_key.1, fanout);
+                    self.tasks.push(self.now, 0, fanout);
                 }
                 if self.log.wants_trim(self.n_active) {
                     self.trim_log();
                 }
-                self.schedule_next_message();
+                self.schedule_next_broadcast();
             }
         }
+        self.next_message = self.message_key();
     }
 
+    /// A per-client message for client `id` is created now: an open connection gets a push, a held
+    /// long-poll is released; otherwise it waits, which needs no record (see `streams.rs`).
     fn create_message(&mut self, id: u32) {
         self.second.created += 1;
         self.second.created_distinct += 1;
-        let slot = self.slab.alloc(self.now);
+        if id >= self.records {
+            // A client joining at this instant whose record is not made yet: it is idle.
+            return;
+        }
         match self.clients[id as usize].phase {
             Phase::Connected => {
+                self.clients[id as usize].from = self.now + 1;
                 let client = self.client_ref(id);
                 self.admit(Job {
                     client,
-                    work: Work::PushMessage(slot),
+                    work: Work::PushMessage(self.now),
                 });
             }
-            Phase::Held => {
-                let mut pending = self.clients[id as usize].pending;
-                self.slab.append(&mut pending, slot);
-                self.clients[id as usize].pending = pending;
-                self.release_hold(self.client_ref(id));
-            }
-            _ => {
-                let mut pending = self.clients[id as usize].pending;
-                self.slab.append(&mut pending, slot);
-                self.clients[id as usize].pending = pending;
-            }
+            Phase::Held => self.release_hold(self.client_ref(id)),
+            _ => {}
         }
     }
 
@@ -1728,9 +1812,12 @@ impl World {
             min = min.min(index);
         }
         for entry in self.deliveries.iter() {
-            if let Delivery::Response { from, to, .. } = entry.payload {
-                if to > from {
-                    min = min.min(from);
+            if let Delivery::Response {
+                cast_from, cast_to, ..
+            } = entry.payload
+            {
+                if cast_to > cast_from {
+                    min = min.min(cast_from);
                 }
             }
         }
@@ -1771,15 +1858,12 @@ impl World {
                     self.clients[id].phase = Phase::Dropped;
                 }
             }
-            Work::PushMessage(slot) if live => {
-                let mut pending = self.clients[id].pending;
-                self.slab.append(&mut pending, slot);
-                self.clients[id].pending = pending;
+            Work::PushMessage(created) if live => {
+                // Back to the backlog: from this message on, the client's messages wait again.
+                let c = &mut self.clients[id];
+                c.from = c.from.min(created);
             }
-            Work::PushMessage(slot) => {
-                self.slab.release(slot);
-                self.second.abandoned += 1;
-            }
+            Work::PushMessage(_) => self.second.abandoned += 1,
             Work::PushBroadcast(index) if live => {
                 let c = &mut self.clients[id];
                 c.cursor = c.cursor.min(index);
@@ -1837,7 +1921,7 @@ mod tests {
     #[test]
     fn client_state_is_small() {
         assert!(
-            std::mem::size_of::<Client>() <= 28,
+            std::mem::size_of::<Client>() <= 24,
             "{}",
             std::mem::size_of::<Client>()
         );

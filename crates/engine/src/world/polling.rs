@@ -154,9 +154,16 @@ impl World {
         self.start_queued_polls(end, start, &mut busy);
 
         // 2. Messages created and workers finishing, in time order (messages first at one instant): a
-        // response carries every message its client has when it leaves. While workers removed mid-run
-        // are still busy, the capacity counts them until they finish (they finish first, as no new job
-        // starts meanwhile).
+        // response carries every message its client has when it leaves. Per-client messages need no
+        // event: a response computes its client's (see `streams.rs`), so they are only counted here.
+        // While workers removed mid-run are still busy, the capacity counts them until they finish
+        // (they finish first, as no new job starts meanwhile).
+        let created = self.window.take_before(end);
+        if created > 0 {
+            self.second.created += created;
+            self.second.created_distinct += created;
+            self.next_message = self.message_key();
+        }
         let mut excess_us = 0;
         loop {
             let finish_at = self.in_service_requests.peek_key().0;

@@ -1,0 +1,566 @@
+//! Per-client message streams that any part of the engine can replay instead of storing.
+//!
+//! Each client's messages form an independent Poisson stream of rate λ (MODEL.md). Drawing them one at
+//! a time from a shared generator means storing each message with its client until a response takes
+//! it: a cache miss to store it and another to read it back, which at a million clients cost more than
+//! the requests themselves. Here the messages of a client are a pure function of (seed, client, time),
+//! from a counter-based generator, so:
+//! - a response computes the messages its client has when it leaves, and a client keeps only the
+//!   instant from which its messages are not yet taken (`from`);
+//! - the server still sees every message at the instant it is created: the engine sweeps the clients
+//!   once per epoch and sorts that epoch's messages by (time, client) into a [`Window`], which streaming
+//!   pushes and held long-polls need and which every strategy counts as created.
+//!
+//! Time is cut into regimes: a new one begins whenever the rate, the pattern or the number of clients
+//! changes, so that within a regime the clients are a fixed set. A regime cuts time into epochs of E
+//! microseconds, aligned on whole seconds, with E chosen from the divisors of a second so that an epoch
+//! holds about [`WINDOW_MESSAGES`] messages at most. In epoch e of regime r, client i has a Poisson(λE)
+//! number of messages at distinct microseconds drawn uniformly in the epoch: a Poisson stream of rate λ
+//! on the microsecond grid (two messages of one client never share a microsecond; at λ ≤ 100/s a draw
+//! collides with fewer than one in ten thousand, and is then drawn again). A regime that begins or ends
+//! inside an epoch keeps the draws that fall inside it, as a Poisson stream restricted to an interval is
+//! a Poisson stream on that interval.
+//!
+//! Every draw is SplitMix64's output function applied to a key and a counter: only integer operations,
+//! plus `libm::exp` once per regime, so the streams are the same natively and on wasm32.
+
+/// How many messages an epoch holds at most, on average: the sweep that builds a window costs a few
+/// nanoseconds per client, so windows should be long, and the window is sorted in one step, so not
+/// too long (2^17 entries sort in about a millisecond).
+pub(crate) const WINDOW_MESSAGES: f64 = 131_072.0;
+
+/// The epoch lengths a regime can have, in microseconds: divisors of a second, so that no epoch spans
+/// two seconds.
+const EPOCHS_US: [u64; 13] = [
+    1_000_000, 500_000, 250_000, 125_000, 62_500, 31_250, 15_625, 3_125, 625, 125, 25, 5, 1,
+];
+
+/// Draws per client and epoch kept on the stack; more (at most a few hundred, at λ = 100/s) go to the
+/// heap.
+const INLINE_DRAWS: usize = 32;
+
+/// SplitMix64's increment, and the multipliers of its output function.
+const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A uniform 64-bit value, the `counter`-th of the stream named by `key` (SplitMix64).
+#[inline]
+fn draw(key: u64, counter: u64) -> u64 {
+    let mut z = key.wrapping_add(counter.wrapping_add(1).wrapping_mul(GAMMA));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The key of `client`'s messages in `epoch` of regime `r`, and the uniform draw of their count.
+#[inline]
+fn client_key(r: &Regime, epoch: u64, client: u32) -> u64 {
+    // An odd multiplier spreads the epochs over the key space before SplitMix64 mixes in the client.
+    draw(
+        r.key ^ epoch.wrapping_mul(0xd1b5_4a32_d192_ed03),
+        client as u64,
+    )
+}
+
+/// A stretch of time with one rate and one set of clients.
+#[derive(Clone, Debug)]
+struct Regime {
+    start: u64,
+    /// Clients `0..n_clients` have messages in this regime.
+    n_clients: u32,
+    epoch_us: u64,
+    key: u64,
+    /// `thresholds[k]` = 2^64 · P(count ≤ k) for a Poisson(λE) count, rounded down, up to the first
+    /// that reaches 2^64; empty when the rate is zero.
+    thresholds: Vec<u64>,
+}
+
+impl Regime {
+    /// The number of messages a uniform draw `u` gives: the inverse of the count's distribution.
+    #[inline]
+    fn count(&self, u: u64) -> u64 {
+        let mut k = 0;
+        while k < self.thresholds.len() && u >= self.thresholds[k] {
+            k += 1;
+        }
+        k as u64
+    }
+}
+
+/// The per-client message streams of a world: a pure function of the seed and the history of rate and
+/// client-count changes, and so the same in every world built from the same parameters and seed.
+pub(crate) struct Streams {
+    key: u64,
+    /// In order of start; the last is in force now.
+    regimes: Vec<Regime>,
+}
+
+impl Streams {
+    pub fn new(seed_key: u64) -> Streams {
+        Streams {
+            key: seed_key,
+            regimes: Vec::new(),
+        }
+    }
+
+    /// Starts a regime at `start` (not before the last one's start) with `rate_per_s` messages per
+    /// client per second (0: none) for `n_clients` clients, and returns its epoch length.
+    pub fn begin_regime(&mut self, start: u64, rate_per_s: f64, n_clients: u32) -> u64 {
+        let per_epoch = |epoch_us: u64| rate_per_s * epoch_us as f64 / 1e6;
+        let epoch_us = EPOCHS_US
+            .into_iter()
+            .find(|&e| per_epoch(e) * n_clients as f64 <= WINDOW_MESSAGES)
+            .unwrap_or(1);
+        let mean = per_epoch(epoch_us);
+        let mut thresholds = Vec::new();
+        if mean > 0.0 {
+            // P(k) = e^(−m) m^k / k!, accumulated; the 2^64 scale makes each threshold an integer that
+            // a draw compares against exactly.
+            let scale = 18_446_744_073_709_551_616.0;
+            let mut p = libm::exp(-mean);
+            let mut cdf = p;
+            let mut k = 0.0;
+            loop {
+                // `as` saturates: the last threshold is 2^64 − 1 once the tail is below 2^−64.
+                let t = (cdf * scale) as u64;
+                thresholds.push(t);
+                if t == u64::MAX || thresholds.len() > 100_000 {
+                    break;
+                }
+                k += 1.0;
+                p *= mean / k;
+                cdf += p;
+            }
+        }
+        let ordinal = self.regimes.len() as u64;
+        self.regimes.push(Regime {
+            start,
+            n_clients,
+            epoch_us,
+            key: draw(self.key, ordinal),
+            thresholds,
+        });
+        epoch_us
+    }
+
+    /// The end of the epoch of the current regime that contains `t`.
+    pub fn epoch_end(&self, t: u64) -> u64 {
+        let e = self.regimes.last().map_or(1_000_000, |r| r.epoch_us);
+        (t / e + 1) * e
+    }
+
+    /// Whether the current regime creates any message.
+    pub fn active(&self) -> bool {
+        self.regimes
+            .last()
+            .is_some_and(|r| !r.thresholds.is_empty())
+    }
+
+    /// Calls `each(created)` for every message of `client` created in `[from, to)`, in creation order.
+    #[inline]
+    pub fn for_each(&self, client: u32, from: u64, to: u64, mut each: impl FnMut(u64)) {
+        self.visit(client, from, to, |r, lo, hi, epoch_start, key| {
+            epoch_draws(r, key, |offset| {
+                let t = epoch_start + offset;
+                if lo <= t && t < hi {
+                    each(t);
+                }
+            });
+        });
+    }
+
+    /// How many messages `client` has created in `[from, to)`.
+    #[inline]
+    pub fn count(&self, client: u32, from: u64, to: u64) -> u64 {
+        let mut n = 0;
+        self.visit(client, from, to, |r, lo, hi, epoch_start, key| {
+            if lo <= epoch_start && epoch_start + r.epoch_us <= hi {
+                // The whole epoch: its count is all that is needed.
+                n += r.count(key).min(r.epoch_us);
+            } else {
+                epoch_draws(r, key, |offset| {
+                    let t = epoch_start + offset;
+                    n += u64::from(lo <= t && t < hi);
+                });
+            }
+        });
+        n
+    }
+
+    /// Calls `visit(regime, lo, hi, epoch_start, client_key)` for each epoch in which `client` has at
+    /// least one message and which overlaps `[from, to)`, where `[lo, hi)` is the part of `[from, to)`
+    /// in that regime.
+    #[inline]
+    fn visit(
+        &self,
+        client: u32,
+        from: u64,
+        to: u64,
+        mut visit: impl FnMut(&Regime, u64, u64, u64, u64),
+    ) {
+        if from >= to {
+            return;
+        }
+        // Nearly always the current regime alone: no search.
+        let first = match self.regimes.last() {
+            None => return,
+            Some(last) if last.start <= from => self.regimes.len() - 1,
+            Some(_) => self
+                .regimes
+                .partition_point(|r| r.start <= from)
+                .saturating_sub(1),
+        };
+        for (i, r) in self.regimes.iter().enumerate().skip(first) {
+            if r.start >= to {
+                break;
+            }
+            if r.thresholds.is_empty() || client >= r.n_clients {
+                continue;
+            }
+            let end = self.regimes.get(i + 1).map_or(u64::MAX, |next| next.start);
+            let lo = from.max(r.start);
+            let hi = to.min(end);
+            if lo >= hi {
+                continue;
+            }
+            for epoch in lo / r.epoch_us..=(hi - 1) / r.epoch_us {
+                let key = client_key(r, epoch, client);
+                // Most clients have no message in an epoch: the count's first threshold tells.
+                if key >= r.thresholds[0] {
+                    visit(r, lo, hi, epoch * r.epoch_us, key);
+                }
+            }
+        }
+    }
+
+    /// Appends the messages of clients `clients` created in `[lo, hi)` to `out`, each as
+    /// `(offset from lo) << 32 | client`, in client order. `[lo, hi)` lies in one epoch of the current
+    /// regime.
+    pub fn sweep(&self, lo: u64, hi: u64, clients: std::ops::Range<u32>, out: &mut Vec<u64>) {
+        let Some(r) = self.regimes.last() else {
+            return;
+        };
+        if r.thresholds.is_empty() {
+            return;
+        }
+        let epoch = lo / r.epoch_us;
+        let epoch_start = epoch * r.epoch_us;
+        for client in clients.start..clients.end.min(r.n_clients) {
+            let key = client_key(r, epoch, client);
+            // Most clients have no message in an epoch: the count alone decides, without a call.
+            if key < r.thresholds[0] {
+                continue;
+            }
+            epoch_draws(r, key, |offset| {
+                let t = epoch_start + offset;
+                if lo <= t && t < hi {
+                    out.push((t - lo) << 32 | client as u64);
+                }
+            });
+        }
+    }
+}
+
+/// Clients swept per step of a window's build: a few microseconds of work.
+pub(crate) const SWEEP_CHUNK: u32 = 2048;
+
+/// The per-client messages of a stretch of one epoch, sorted by (time, client): the order in which the
+/// server creates them. The next window is built a chunk of clients at a time, at the instant it begins.
+#[derive(Default)]
+pub(crate) struct Window {
+    /// `offset << 32 | client`, offsets from `base`; `entries[next..]` are not yet created.
+    entries: Vec<u64>,
+    next: usize,
+    base: u64,
+    /// Every message before this instant has been created.
+    created_until: u64,
+    building: Option<Build>,
+    spare: Vec<u64>,
+    scratch: Vec<u64>,
+    /// Goes up whenever a build is abandoned for a new regime, so that its pending steps know.
+    pub generation: u32,
+}
+
+/// What a step of a window's build did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BuildStep {
+    /// No window is being built.
+    Idle,
+    /// More clients remain to be swept.
+    Pending,
+    /// The window is in place; it ends at `hi`, where the next one begins.
+    Done { hi: u64 },
+}
+
+/// A window under construction.
+struct Build {
+    lo: u64,
+    hi: u64,
+    next_client: u32,
+    end_client: u32,
+    entries: Vec<u64>,
+}
+
+impl Window {
+    /// When the next message is created, if the window holds one.
+    #[inline]
+    pub fn peek_time(&self) -> Option<u64> {
+        self.entries.get(self.next).map(|&e| self.base + (e >> 32))
+    }
+
+    /// The client of the next message if it is created at `t`, taking it.
+    #[inline]
+    pub fn pop_at(&mut self, t: u64) -> Option<u32> {
+        let &e = self.entries.get(self.next)?;
+        if self.base + (e >> 32) != t {
+            return None;
+        }
+        self.next += 1;
+        self.created_until = t + 1;
+        Some(e as u32)
+    }
+
+    /// Takes every message created before `end` and returns how many there were.
+    #[inline]
+    pub fn take_before(&mut self, end: u64) -> u64 {
+        if end <= self.base {
+            return 0;
+        }
+        let limit = (end - self.base).min(1 << 31) << 32;
+        let rest = &self.entries[self.next..];
+        let n = rest.partition_point(|&e| e < limit);
+        if n > 0 {
+            self.created_until = self.base + (rest[n - 1] >> 32) + 1;
+            self.next += n;
+        }
+        n as u64
+    }
+
+    /// The instant from which messages are not yet created, at `now`: `now`, or just after it once
+    /// the messages of this instant have been.
+    pub fn horizon(&self, now: u64) -> u64 {
+        now.max(self.created_until)
+    }
+
+    /// Drops what is left of this window and any build under way: a new regime begins.
+    pub fn abandon(&mut self) {
+        self.entries.clear();
+        self.next = 0;
+        if let Some(build) = self.building.take() {
+            self.spare = build.entries;
+        }
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// Starts building the window `[lo, hi)` for clients `0..n_clients`, to follow the current one.
+    pub fn start_build(&mut self, lo: u64, hi: u64, n_clients: u32) {
+        let mut entries = match self.building.take() {
+            Some(build) => build.entries,
+            None => std::mem::take(&mut self.spare),
+        };
+        entries.clear();
+        self.building = Some(Build {
+            lo,
+            hi,
+            next_client: 0,
+            end_client: n_clients,
+            entries,
+        });
+    }
+
+    /// Builds the pending window a chunk of clients further. Once every client is swept, the last step
+    /// sorts it and it replaces the current window, which has been used up by then.
+    pub fn build_step(&mut self, streams: &Streams) -> BuildStep {
+        let Some(build) = self.building.as_mut() else {
+            return BuildStep::Idle;
+        };
+        if build.next_client < build.end_client {
+            let stop = build
+                .next_client
+                .saturating_add(SWEEP_CHUNK)
+                .min(build.end_client);
+            streams.sweep(
+                build.lo,
+                build.hi,
+                build.next_client..stop,
+                &mut build.entries,
+            );
+            build.next_client = stop;
+            return BuildStep::Pending;
+        }
+        let Some(mut build) = self.building.take() else {
+            return BuildStep::Idle;
+        };
+        sort_window(&mut build.entries, &mut self.scratch);
+        std::mem::swap(&mut self.entries, &mut build.entries);
+        build.entries.clear();
+        // The spent buffer serves the next build.
+        self.spare = build.entries;
+        self.next = 0;
+        self.base = build.lo;
+        BuildStep::Done { hi: build.hi }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        let build = self.building.as_ref().map_or(0, |b| b.entries.capacity());
+        (self.entries.capacity() + self.spare.capacity() + self.scratch.capacity() + build) * 8
+    }
+}
+
+/// Calls `each(offset)` for the messages of one client in one epoch, by increasing offset from the
+/// epoch's start: a Poisson count (from the key itself), then that many distinct uniform offsets.
+#[inline]
+fn epoch_draws(r: &Regime, client_key: u64, mut each: impl FnMut(u64)) {
+    let count = r.count(client_key).min(r.epoch_us);
+    if count == 0 {
+        return;
+    }
+    let mut inline = [0u64; INLINE_DRAWS];
+    let mut heap = Vec::new();
+    let offsets: &mut [u64] = if count as usize <= INLINE_DRAWS {
+        &mut inline[..count as usize]
+    } else {
+        heap.resize(count as usize, 0);
+        &mut heap
+    };
+    // Insertion in order; a draw that falls on an offset already taken is drawn again.
+    let mut counter = 1;
+    let mut filled = 0;
+    while filled < offsets.len() {
+        let offset = ((draw(client_key, counter) as u128 * r.epoch_us as u128) >> 64) as u64;
+        counter += 1;
+        let at = offsets[..filled].partition_point(|&o| o < offset);
+        if at < filled && offsets[at] == offset {
+            continue;
+        }
+        offsets.copy_within(at..filled, at + 1);
+        offsets[at] = offset;
+        filled += 1;
+    }
+    for &offset in offsets.iter() {
+        each(offset);
+    }
+}
+
+/// Sorts window entries (`offset << 32 | client`, offsets below 2^20) by offset, keeping the client
+/// order of equal offsets: two stable counting passes of 10 bits each.
+pub(crate) fn sort_window(entries: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+    for shift in [32, 42] {
+        let digit = |e: u64| ((e >> shift) & 1023) as usize;
+        let mut starts = [0usize; 1025];
+        for &e in entries.iter() {
+            starts[digit(e) + 1] += 1;
+        }
+        for d in 0..1024 {
+            starts[d + 1] += starts[d];
+        }
+        scratch.clear();
+        scratch.resize(entries.len(), 0);
+        for &e in entries.iter() {
+            let d = digit(e);
+            scratch[starts[d]] = e;
+            starts[d] += 1;
+        }
+        std::mem::swap(entries, scratch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn streams(rate: f64, n: u32) -> Streams {
+        let mut s = Streams::new(7);
+        s.begin_regime(0, rate, n);
+        s
+    }
+
+    #[test]
+    fn a_client_has_about_lambda_t_messages_at_distinct_instants() {
+        let s = streams(2.0, 1000);
+        let mut total = 0;
+        for client in 0..1000 {
+            let mut last = None;
+            s.for_each(client, 0, 10_000_000, |t| {
+                assert!(last.is_none_or(|l| l < t), "in order and distinct");
+                last = Some(t);
+                total += 1;
+            });
+        }
+        // 20,000 expected; the standard deviation is about 141.
+        assert!((19_300..=20_700).contains(&total), "{total}");
+    }
+
+    #[test]
+    fn gaps_are_exponential() {
+        // The share of gaps longer than the mean is e^−1 for an exponential distribution.
+        let s = streams(10.0, 100);
+        let (mut gaps, mut long) = (0, 0);
+        for client in 0..100 {
+            let mut last = None;
+            s.for_each(client, 0, 100_000_000, |t| {
+                if let Some(l) = last {
+                    gaps += 1;
+                    if t - l > 100_000 {
+                        long += 1;
+                    }
+                }
+                last = Some(t);
+            });
+        }
+        let share = long as f64 / gaps as f64;
+        assert!((share - (-1.0f64).exp()).abs() < 0.01, "{share} of {gaps}");
+    }
+
+    #[test]
+    fn a_sweep_sees_what_each_client_replays() {
+        let mut s = streams(0.5, 3000);
+        s.begin_regime(1_700_000, 3.0, 3000);
+        for lo in [1_700_000, 2_000_000] {
+            let hi = s.epoch_end(lo);
+            let mut swept = Vec::new();
+            s.sweep(lo, hi, 0..3000, &mut swept);
+            let mut scratch = Vec::new();
+            sort_window(&mut swept, &mut scratch);
+            assert!(
+                swept.windows(2).all(|w| w[0] <= w[1]),
+                "sorted by (time, client)"
+            );
+            let mut replayed = Vec::new();
+            for client in 0..3000 {
+                s.for_each(client, lo, hi, |t| {
+                    replayed.push((t - lo) << 32 | client as u64)
+                });
+            }
+            replayed.sort_unstable();
+            assert_eq!(swept, replayed);
+            assert!(!swept.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_new_regime_replaces_the_rest_of_the_old_one() {
+        let mut s = streams(5.0, 10);
+        let before: Vec<u64> = {
+            let mut v = Vec::new();
+            s.for_each(3, 0, 2_000_000, |t| v.push(t));
+            v
+        };
+        s.begin_regime(1_000_000, 0.0, 10);
+        let mut after = Vec::new();
+        s.for_each(3, 0, 2_000_000, |t| after.push(t));
+        let kept: Vec<u64> = before.into_iter().filter(|&t| t < 1_000_000).collect();
+        assert_eq!(
+            after, kept,
+            "rate 0 from 1 s on: only the first second's messages stay"
+        );
+        assert_eq!(s.count(3, 1_000_000, u64::MAX), 0);
+    }
+
+    #[test]
+    fn epochs_shrink_as_the_message_rate_grows() {
+        let mut s = Streams::new(1);
+        assert_eq!(s.begin_regime(0, 0.1, 1_000_000), 1_000_000);
+        assert_eq!(s.begin_regime(0, 0.1, 10_000_000), 125_000);
+        assert_eq!(s.begin_regime(0, 100.0, 10_000_000), 125);
+    }
+}
