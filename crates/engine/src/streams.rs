@@ -24,10 +24,10 @@
 //! Every draw is SplitMix64's output function applied to a key and a counter: only integer operations,
 //! plus `libm::exp` once per regime, so the streams are the same natively and on wasm32.
 
-/// How many messages an epoch holds at most, on average: the sweep that builds a window costs a few
-/// nanoseconds per client, so windows should be long, and the window is sorted in one step, so not
-/// too long (2^17 entries sort in about a millisecond).
-pub(crate) const WINDOW_MESSAGES: f64 = 131_072.0;
+/// How many messages an epoch holds at most, on average (8 bytes each while it waits to be created).
+/// Long epochs keep cheap both the sweep that builds each window (a few nanoseconds per client) and a
+/// response's look at its client's stream (one draw per epoch it spans).
+pub(crate) const WINDOW_MESSAGES: f64 = 1_048_576.0;
 
 /// The epoch lengths a regime can have, in microseconds: divisors of a second, so that no epoch spans
 /// two seconds.
@@ -222,20 +222,25 @@ impl Streams {
             if lo >= hi {
                 continue;
             }
-            for epoch in lo / r.epoch_us..=(hi - 1) / r.epoch_us {
+            // One division, then steps: a response's span covers one or two epochs.
+            let mut epoch = lo / r.epoch_us;
+            let mut epoch_start = epoch * r.epoch_us;
+            while epoch_start < hi {
                 let key = client_key(r, epoch, client);
                 // Most clients have no message in an epoch: the count's first threshold tells.
                 if key >= r.thresholds[0] {
-                    visit(r, lo, hi, epoch * r.epoch_us, key);
+                    visit(r, lo, hi, epoch_start, key);
                 }
+                epoch += 1;
+                epoch_start += r.epoch_us;
             }
         }
     }
 
-    /// Appends the messages of clients `clients` created in `[lo, hi)` to `out`, each as
+    /// Calls `out` with the messages of clients `clients` created in `[lo, hi)`, each as
     /// `(offset from lo) << 32 | client`, in client order. `[lo, hi)` lies in one epoch of the current
     /// regime.
-    pub fn sweep(&self, lo: u64, hi: u64, clients: std::ops::Range<u32>, out: &mut Vec<u64>) {
+    pub fn sweep(&self, lo: u64, hi: u64, clients: std::ops::Range<u32>, mut out: impl FnMut(u64)) {
         let Some(r) = self.regimes.last() else {
             return;
         };
@@ -253,7 +258,7 @@ impl Streams {
             epoch_draws(r, key, |offset| {
                 let t = epoch_start + offset;
                 if lo <= t && t < hi {
-                    out.push((t - lo) << 32 | client as u64);
+                    out((t - lo) << 32 | client as u64);
                 }
             });
         }
@@ -263,21 +268,40 @@ impl Streams {
 /// Clients swept per step of a window's build: a few microseconds of work.
 pub(crate) const SWEEP_CHUNK: u32 = 2048;
 
-/// The per-client messages of a stretch of one epoch, sorted by (time, client): the order in which the
-/// server creates them. The next window is built a chunk of clients at a time, at the instant it begins.
+/// Messages per bucket of a window, on average: a bucket is sorted in one go when the clock reaches
+/// it, a fraction of a millisecond.
+const BUCKET_MESSAGES: f64 = 65_536.0;
+
+/// The per-client messages of one epoch (or the part of it in a regime), in the order the server
+/// creates them: by (time, client). The window is built at the instant it begins, a chunk of clients
+/// per step; its messages go to buckets by time, and each bucket is sorted when the clock reaches it.
 #[derive(Default)]
 pub(crate) struct Window {
-    /// `offset << 32 | client`, offsets from `base`; `entries[next..]` are not yet created.
-    entries: Vec<u64>,
+    /// `offset << 32 | client`, offsets from `base`. Buckets cover equal spans of time in order;
+    /// `buckets[current]` is sorted and `buckets[current][next..]` are not yet created, nor is any
+    /// later bucket.
+    buckets: Vec<Vec<u64>>,
+    current: usize,
     next: usize,
     base: u64,
     /// Every message before this instant has been created.
     created_until: u64,
     building: Option<Build>,
-    spare: Vec<u64>,
+    /// Emptied buckets, kept to be filled again.
+    spare: Vec<Vec<u64>>,
     scratch: Vec<u64>,
     /// Goes up whenever a build is abandoned for a new regime, so that its pending steps know.
     pub generation: u32,
+}
+
+/// A window under construction.
+struct Build {
+    lo: u64,
+    hi: u64,
+    bucket_us: u64,
+    next_client: u32,
+    end_client: u32,
+    buckets: Vec<Vec<u64>>,
 }
 
 /// What a step of a window's build did.
@@ -291,31 +315,24 @@ pub(crate) enum BuildStep {
     Done { hi: u64 },
 }
 
-/// A window under construction.
-struct Build {
-    lo: u64,
-    hi: u64,
-    next_client: u32,
-    end_client: u32,
-    entries: Vec<u64>,
-}
-
 impl Window {
     /// When the next message is created, if the window holds one.
     #[inline]
     pub fn peek_time(&self) -> Option<u64> {
-        self.entries.get(self.next).map(|&e| self.base + (e >> 32))
+        let bucket = self.buckets.get(self.current)?;
+        bucket.get(self.next).map(|&e| self.base + (e >> 32))
     }
 
     /// The client of the next message if it is created at `t`, taking it.
     #[inline]
     pub fn pop_at(&mut self, t: u64) -> Option<u32> {
-        let &e = self.entries.get(self.next)?;
+        let &e = self.buckets.get(self.current)?.get(self.next)?;
         if self.base + (e >> 32) != t {
             return None;
         }
         self.next += 1;
         self.created_until = t + 1;
+        self.settle();
         Some(e as u32)
     }
 
@@ -326,13 +343,38 @@ impl Window {
             return 0;
         }
         let limit = (end - self.base).min(1 << 31) << 32;
-        let rest = &self.entries[self.next..];
-        let n = rest.partition_point(|&e| e < limit);
-        if n > 0 {
+        let mut taken = 0;
+        while let Some(bucket) = self.buckets.get(self.current) {
+            let rest = &bucket[self.next..];
+            let n = rest.partition_point(|&e| e < limit);
+            if n == 0 {
+                break;
+            }
             self.created_until = self.base + (rest[n - 1] >> 32) + 1;
             self.next += n;
+            taken += n as u64;
+            if n < rest.len() {
+                break;
+            }
+            self.settle();
         }
-        n as u64
+        taken
+    }
+
+    /// Moves past an exhausted bucket to the next one that holds messages, sorting it.
+    fn settle(&mut self) {
+        while self
+            .buckets
+            .get(self.current)
+            .is_some_and(|b| self.next == b.len())
+        {
+            if self.current + 1 == self.buckets.len() {
+                return;
+            }
+            self.current += 1;
+            self.next = 0;
+            sort_window(&mut self.buckets[self.current], &mut self.scratch);
+        }
     }
 
     /// The instant from which messages are not yet created, at `now`: `now`, or just after it once
@@ -343,32 +385,46 @@ impl Window {
 
     /// Drops what is left of this window and any build under way: a new regime begins.
     pub fn abandon(&mut self) {
-        self.entries.clear();
-        self.next = 0;
+        self.recycle_buckets();
         if let Some(build) = self.building.take() {
-            self.spare = build.entries;
+            self.spare.extend(build.buckets);
         }
         self.generation = self.generation.wrapping_add(1);
     }
 
-    /// Starts building the window `[lo, hi)` for clients `0..n_clients`, to follow the current one.
-    pub fn start_build(&mut self, lo: u64, hi: u64, n_clients: u32) {
-        let mut entries = match self.building.take() {
-            Some(build) => build.entries,
-            None => std::mem::take(&mut self.spare),
-        };
-        entries.clear();
+    fn recycle_buckets(&mut self) {
+        for mut bucket in self.buckets.drain(..) {
+            bucket.clear();
+            self.spare.push(bucket);
+        }
+        self.current = 0;
+        self.next = 0;
+    }
+
+    /// Starts building the window `[lo, hi)` for clients `0..n_clients`, with about `expected`
+    /// messages, to follow the current one.
+    pub fn start_build(&mut self, lo: u64, hi: u64, n_clients: u32, expected: f64) {
+        if let Some(build) = self.building.take() {
+            self.spare.extend(build.buckets);
+        }
+        let n_buckets = ((expected / BUCKET_MESSAGES) as u64).clamp(1, hi - lo);
+        let bucket_us = (hi - lo).div_ceil(n_buckets);
+        let n_buckets = (hi - lo).div_ceil(bucket_us);
+        let buckets = (0..n_buckets)
+            .map(|_| self.spare.pop().unwrap_or_default())
+            .collect();
         self.building = Some(Build {
             lo,
             hi,
+            bucket_us,
             next_client: 0,
             end_client: n_clients,
-            entries,
+            buckets,
         });
     }
 
-    /// Builds the pending window a chunk of clients further. Once every client is swept, the last step
-    /// sorts it and it replaces the current window, which has been used up by then.
+    /// Builds the pending window a chunk of clients further. Once every client is swept, it replaces
+    /// the current window, which has been used up by then.
     pub fn build_step(&mut self, streams: &Streams) -> BuildStep {
         let Some(build) = self.building.as_mut() else {
             return BuildStep::Idle;
@@ -378,31 +434,32 @@ impl Window {
                 .next_client
                 .saturating_add(SWEEP_CHUNK)
                 .min(build.end_client);
-            streams.sweep(
-                build.lo,
-                build.hi,
-                build.next_client..stop,
-                &mut build.entries,
-            );
+            let bucket_us = build.bucket_us;
+            let buckets = &mut build.buckets;
+            streams.sweep(build.lo, build.hi, build.next_client..stop, |entry| {
+                let offset = entry >> 32;
+                buckets[(offset / bucket_us) as usize].push(entry);
+            });
             build.next_client = stop;
             return BuildStep::Pending;
         }
-        let Some(mut build) = self.building.take() else {
+        let Some(build) = self.building.take() else {
             return BuildStep::Idle;
         };
-        sort_window(&mut build.entries, &mut self.scratch);
-        std::mem::swap(&mut self.entries, &mut build.entries);
-        build.entries.clear();
-        // The spent buffer serves the next build.
-        self.spare = build.entries;
-        self.next = 0;
+        self.recycle_buckets();
+        self.buckets = build.buckets;
         self.base = build.lo;
+        if let Some(first) = self.buckets.first_mut() {
+            sort_window(first, &mut self.scratch);
+        }
+        self.settle();
         BuildStep::Done { hi: build.hi }
     }
 
     pub fn heap_bytes(&self) -> usize {
-        let build = self.building.as_ref().map_or(0, |b| b.entries.capacity());
-        (self.entries.capacity() + self.spare.capacity() + self.scratch.capacity() + build) * 8
+        let capacity = |buckets: &[Vec<u64>]| buckets.iter().map(Vec::capacity).sum::<usize>();
+        let build = self.building.as_ref().map_or(0, |b| capacity(&b.buckets));
+        (capacity(&self.buckets) + capacity(&self.spare) + self.scratch.capacity() + build) * 8
     }
 }
 
@@ -518,7 +575,7 @@ mod tests {
         for lo in [1_700_000, 2_000_000] {
             let hi = s.epoch_end(lo);
             let mut swept = Vec::new();
-            s.sweep(lo, hi, 0..3000, &mut swept);
+            s.sweep(lo, hi, 0..3000, |e| swept.push(e));
             let mut scratch = Vec::new();
             sort_window(&mut swept, &mut scratch);
             assert!(
@@ -560,7 +617,8 @@ mod tests {
     fn epochs_shrink_as_the_message_rate_grows() {
         let mut s = Streams::new(1);
         assert_eq!(s.begin_regime(0, 0.1, 1_000_000), 1_000_000);
-        assert_eq!(s.begin_regime(0, 0.1, 10_000_000), 125_000);
-        assert_eq!(s.begin_regime(0, 100.0, 10_000_000), 125);
+        assert_eq!(s.begin_regime(0, 0.1, 10_000_000), 1_000_000);
+        assert_eq!(s.begin_regime(0, 1.0, 10_000_000), 62_500);
+        assert_eq!(s.begin_regime(0, 100.0, 10_000_000), 625);
     }
 }

@@ -1234,9 +1234,7 @@ impl World {
                         BuildStep::Done { hi } => {
                             self.next_message = self.message_key();
                             // The window after it is built at the instant it begins.
-                            let next_hi = self.streams.epoch_end(hi);
-                            self.window.start_build(hi, next_hi, self.n_active);
-                            self.tasks.push(hi, 0, Task::BuildWindow { generation });
+                            self.start_window_build(hi);
                             None
                         }
                     }
@@ -1712,12 +1710,19 @@ impl World {
             MessagePattern::PerClient => self.next_broadcast = NO_EVENT,
         }
         if self.streams.active() && self.n_active > 0 {
-            let end = self.streams.epoch_end(start);
-            self.window.start_build(start, end, self.n_active);
-            let generation = self.window.generation;
-            self.tasks.push(start, 0, Task::BuildWindow { generation });
+            self.start_window_build(start);
         }
         self.next_message = self.message_key();
+    }
+
+    /// The window of per-client messages from `lo` to the end of its epoch is built by a task at `lo`,
+    /// before anything else at that instant.
+    fn start_window_build(&mut self, lo: u64) {
+        let hi = self.streams.epoch_end(lo);
+        let expected = self.params.message_rate * self.n_active as f64 * (hi - lo) as f64 / 1e6;
+        self.window.start_build(lo, hi, self.n_active, expected);
+        let generation = self.window.generation;
+        self.tasks.push(lo, 0, Task::BuildWindow { generation });
     }
 
     /// When the next message is created: messages come first at their instant (sequence 0).
