@@ -13,22 +13,28 @@ use std::ops::{Index, IndexMut};
 const BLOCK: usize = 4096;
 
 pub(crate) struct BlockDeque<T> {
-    /// Full blocks except the first (drained from `head`) and the last (filled to its length).
-    blocks: VecDeque<Vec<T>>,
-    /// The index of the front entry in the first block.
-    head: usize,
-    len: usize,
+    /// The block entries are taken from: `front[read..]` are the first entries of the queue.
+    front: Vec<T>,
+    read: usize,
+    /// Full blocks after the front one.
+    middle: VecDeque<Vec<T>>,
+    /// The block entries are added to, the last of the queue (empty only if `middle` is).
+    back: Vec<T>,
     /// The last block drained, kept for the next block needed: a steady FIFO (the sends of a polling
     /// world) then never calls the allocator.
     spare: Option<Vec<T>>,
 }
 
+// The two ends are blocks of their own, outside `middle`, so that a push or a pop touches one `Vec` it
+// can find without arithmetic: these run several times per simulated request.
+
 impl<T> Default for BlockDeque<T> {
     fn default() -> Self {
         BlockDeque {
-            blocks: VecDeque::new(),
-            head: 0,
-            len: 0,
+            front: Vec::new(),
+            read: 0,
+            middle: VecDeque::new(),
+            back: Vec::new(),
             spare: None,
         }
     }
@@ -37,72 +43,112 @@ impl<T> Default for BlockDeque<T> {
 impl<T: Copy> BlockDeque<T> {
     #[inline]
     pub fn push_back(&mut self, value: T) {
-        match self.blocks.back_mut() {
-            Some(block) if block.len() < BLOCK => block.push(value),
-            _ => self.push_to_new_block(value),
+        if self.back.len() == self.back.capacity() {
+            self.start_back_block();
         }
-        self.len += 1;
+        self.back.push(value);
     }
 
+    /// The back block is full (or there is none): it joins the middle, and a fresh one takes its place.
     #[cold]
-    fn push_to_new_block(&mut self, value: T) {
-        let mut block = self
+    #[inline(never)]
+    fn start_back_block(&mut self) {
+        let fresh = self
             .spare
             .take()
             .unwrap_or_else(|| Vec::with_capacity(BLOCK));
-        block.push(value);
-        self.blocks.push_back(block);
+        let full = std::mem::replace(&mut self.back, fresh);
+        if !full.is_empty() {
+            self.middle.push_back(full);
+        }
     }
 
-    #[inline]
-    pub fn pop_front(&mut self) -> Option<T> {
-        let block = self.blocks.front()?;
-        let value = block[self.head];
-        self.head += 1;
-        self.len -= 1;
-        if self.head == block.len() {
-            self.retire_front_block();
+    /// Removes the last entry.
+    pub fn pop_back(&mut self) -> Option<T> {
+        let Some(value) = self.back.pop() else {
+            // No block after the front one: the last entry is the front block's.
+            return if self.read < self.front.len() {
+                self.front.pop()
+            } else {
+                None
+            };
+        };
+        if self.back.is_empty() {
+            // The back block is empty only if no block is between it and the front one.
+            if let Some(full) = self.middle.pop_back() {
+                self.spare = Some(std::mem::replace(&mut self.back, full));
+            }
         }
         Some(value)
     }
 
-    #[cold]
-    fn retire_front_block(&mut self) {
-        if let Some(mut block) = self.blocks.pop_front() {
-            block.clear();
-            self.spare = Some(block);
+    #[inline]
+    pub fn pop_front(&mut self) -> Option<T> {
+        if self.read == self.front.len() {
+            self.next_front_block();
         }
-        self.head = 0;
+        let value = *self.front.get(self.read)?;
+        self.read += 1;
+        Some(value)
+    }
+
+    /// The front block is drained: the next block becomes the front one (the back block, partly
+    /// filled, if no full block is left), and the drained one is kept as the spare.
+    #[cold]
+    #[inline(never)]
+    fn next_front_block(&mut self) {
+        let next = match self.middle.pop_front() {
+            Some(block) => block,
+            None => std::mem::take(&mut self.back),
+        };
+        let mut drained = std::mem::replace(&mut self.front, next);
+        self.read = 0;
+        if drained.capacity() == BLOCK {
+            drained.clear();
+            self.spare = Some(drained);
+        }
     }
 
     #[inline]
     pub fn front(&self) -> Option<&T> {
-        self.blocks.front().map(|block| &block[self.head])
+        match self.front.get(self.read) {
+            Some(value) => Some(value),
+            // An empty queue (a polling world's queue of waiting polls, mostly) answers at once.
+            None if self.back.is_empty() => None,
+            None => self.front_of_next_block(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn front_of_next_block(&self) -> Option<&T> {
+        self.middle.front().unwrap_or(&self.back).first()
     }
 
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.front.len() - self.read + self.middle.len() * BLOCK + self.back.len()
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        // The back block is empty only when no block is left after the front one.
+        self.read == self.front.len() && self.back.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        let head = self.head;
-        self.blocks
+        self.front[self.read..]
             .iter()
-            .enumerate()
-            .flat_map(move |(i, block)| &block[if i == 0 { head } else { 0 }..])
+            .chain(self.middle.iter().flatten())
+            .chain(self.back.iter())
     }
 
     /// Bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        let blocks = self.blocks.len() + usize::from(self.spare.is_some());
-        blocks * BLOCK * std::mem::size_of::<T>()
-            + self.blocks.capacity() * std::mem::size_of::<Vec<T>>()
+        let spare = self.spare.as_ref().map_or(0, Vec::capacity);
+        let entries =
+            self.front.capacity() + self.middle.len() * BLOCK + self.back.capacity() + spare;
+        entries * std::mem::size_of::<T>() + self.middle.capacity() * std::mem::size_of::<Vec<T>>()
     }
 }
 
@@ -203,6 +249,30 @@ mod tests {
         assert_eq!(v.iter_to(3).copied().collect::<Vec<_>>(), vec![0, 1, 2]);
         v.extend_to(200_002, 9);
         assert_eq!(v.get(200_001), Some(&9));
+    }
+
+    #[test]
+    fn pop_back_takes_the_last_entry_across_blocks() {
+        let mut q = BlockDeque::default();
+        for i in 0..(BLOCK + 1) {
+            q.push_back(i);
+        }
+        // The last entry is alone in its block: taking it leaves the full block before it last.
+        assert_eq!(q.pop_back(), Some(BLOCK));
+        assert_eq!(q.pop_back(), Some(BLOCK - 1));
+        q.push_back(7);
+        assert_eq!(q.len(), BLOCK);
+        assert_eq!(q.pop_front(), Some(0));
+        // Only the front block is left once the rest has been taken from the back.
+        while q.len() > 2 {
+            q.pop_back();
+        }
+        assert_eq!(q.pop_back(), Some(2));
+        assert_eq!(q.iter().copied().collect::<Vec<_>>(), vec![1]);
+        assert_eq!(q.pop_back(), Some(1));
+        assert_eq!(q.pop_back(), None);
+        assert!(q.is_empty());
+        assert_eq!(q.front(), None);
     }
 
     #[test]
