@@ -130,6 +130,20 @@ impl<T: Copy> BlockDeque<T> {
         self.front.len() - self.read + self.middle.len() * BLOCK + self.back.len()
     }
 
+    /// The entry `index` places behind the front one.
+    pub fn get(&self, index: usize) -> Option<&T> {
+        let in_front = self.front.len() - self.read;
+        if index < in_front {
+            return self.front.get(self.read + index);
+        }
+        let index = index - in_front;
+        let in_middle = self.middle.len() * BLOCK;
+        if index < in_middle {
+            return self.middle[index / BLOCK].get(index % BLOCK);
+        }
+        self.back.get(index - in_middle)
+    }
+
     #[inline]
     pub fn is_empty(&self) -> bool {
         // The back block is empty only when no block is left after the front one.
@@ -273,6 +287,21 @@ mod tests {
         assert_eq!(q.pop_back(), None);
         assert!(q.is_empty());
         assert_eq!(q.front(), None);
+    }
+
+    #[test]
+    fn get_counts_from_the_front_across_blocks() {
+        let mut q = BlockDeque::default();
+        for i in 0..(3 * BLOCK + 5) {
+            q.push_back(i);
+        }
+        for _ in 0..7 {
+            q.pop_front();
+        }
+        for i in [0, 1, BLOCK - 8, BLOCK - 7, 2 * BLOCK, 3 * BLOCK - 3] {
+            assert_eq!(q.get(i), Some(&(i + 7)), "{i}");
+        }
+        assert_eq!(q.get(3 * BLOCK - 2), None);
     }
 
     #[test]

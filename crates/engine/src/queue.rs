@@ -152,6 +152,20 @@ impl<P: Copy> TimeQueue<P> {
         }
     }
 
+    /// The time of the latest entry if every entry is in the FIFO (none was scheduled out of order), so
+    /// that entries pop in the order they were pushed; 0 for an empty queue.
+    pub fn last_time_if_in_order(&self) -> Option<u64> {
+        self.out_of_order.is_empty().then_some(self.back.0)
+    }
+
+    /// The time of the entry `index` places behind the earliest, if every entry is in the FIFO.
+    pub fn time_at_if_in_order(&self, index: usize) -> Option<u64> {
+        if !self.out_of_order.is_empty() {
+            return None;
+        }
+        self.in_order.get(index).map(|e| e.time)
+    }
+
     pub fn len(&self) -> usize {
         self.in_order.len() + self.out_of_order.len()
     }

@@ -446,6 +446,8 @@ pub struct World {
     /// The last instant clients left: a poller's response that left later needs no look at its client
     /// to know it is still there (a look that misses the cache, at a million clients).
     clients_left_at: u64,
+    /// Whether any client has left since the start.
+    clients_have_left: bool,
     open_connections: u64,
     held: u64,
     max_queue: u64,
@@ -509,6 +511,7 @@ impl World {
             backlog: Vec::new(),
             down_until: 0,
             clients_left_at: 0,
+            clients_have_left: false,
             open_connections: 0,
             held: 0,
             max_queue: 0,
@@ -755,6 +758,7 @@ impl World {
             + self.holds.heap_bytes()
             + self.heartbeats.heap_bytes()
             + self.window.heap_bytes()
+            + self.streams.heap_bytes()
             + self.log.heap_bytes()
             + self.seconds.capacity() * std::mem::size_of::<SecondStats>()
     }
@@ -1080,6 +1084,7 @@ impl World {
             // Removal is done at once (a few nanoseconds a client) so that the counts of open
             // connections and pending messages are right the moment the change is made.
             self.clients_left_at = self.now;
+            self.clients_have_left = true;
             for id in n..old.min(self.records) {
                 self.remove_client(id);
             }
@@ -1228,7 +1233,7 @@ impl World {
                 if generation != self.window.generation {
                     None
                 } else {
-                    match self.window.build_step(&self.streams) {
+                    match self.window.build_step(&mut self.streams) {
                         BuildStep::Pending => Some(task),
                         BuildStep::Idle => None,
                         BuildStep::Done { hi } => {
@@ -1505,13 +1510,24 @@ impl World {
     /// A worker finishes a request of `client` now: a streaming connect opens the connection; a poll or
     /// long-poll is answered with every message the client has.
     fn finish_request(&mut self, client: ClientRef) {
+        if let Some((at, delivery)) = self.respond(client) {
+            let seq = self.seq();
+            self.deliveries.push(at, seq, delivery);
+        }
+    }
+
+    /// [`finish_request`](World::finish_request), returning the response that goes back to the client,
+    /// if it needs an event, and when it arrives. Always inlined: a response returned through memory and
+    /// read back at once stalls the processor on every poll.
+    #[inline(always)]
+    fn respond(&mut self, client: ClientRef) -> Option<(u64, Delivery)> {
         self.second.requests_answered += 1;
         self.second.bytes_out += self.params.header_bytes - self.params.header_bytes / 2;
         if self.strategy == Strategy::Streaming {
             if self.live(client) {
                 self.open_connection(client);
             }
-            return;
+            return None;
         }
         self.second.answered += 1;
         // The response carries every message the client has, those created at this instant included
@@ -1533,13 +1549,12 @@ impl World {
             self.trace(client.id, FlightKind::EmptyResponse, self.now, reply_at);
             if self.strategy == Strategy::Polling {
                 // A poller does nothing with an empty response: it needs no event.
-                return;
+                return None;
             }
         } else {
             self.second.bytes_out += carried * self.params.message_bytes;
             self.trace(client.id, FlightKind::Response, self.now, reply_at);
         }
-        let seq = self.seq();
         let delivery = Delivery::Response {
             client,
             from,
@@ -1547,7 +1562,7 @@ impl World {
             cast_from,
             cast_to,
         };
-        self.deliveries.push(reply_at, seq, delivery);
+        Some((reply_at, delivery))
     }
 
     fn finish_push(&mut self, client: ClientRef, created: u64, reply_at: u64) {

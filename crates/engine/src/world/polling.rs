@@ -34,6 +34,40 @@ use crate::world::{Advance, FlightKind};
 /// negligible, few enough that the slice's queues stay in the processor's cache.
 const SLICE_EVENTS: u64 = 8_192;
 
+/// What a slice keeps to add up busy worker time, with the capacity of workers removed while busy.
+struct SliceFinishes {
+    start: u64,
+    busy_at_start: u64,
+    /// Jobs in service at the start beyond the worker count: removed workers, busy until they finish
+    /// (they finish first, as no new job starts meanwhile), counted as capacity until then.
+    excess_at_start: u64,
+    excess_us: u64,
+    busy: SliceBusy,
+}
+
+impl SliceFinishes {
+    fn new(world: &World, start: u64) -> SliceFinishes {
+        let busy_at_start = world.in_service_requests.len() as u64;
+        SliceFinishes {
+            start,
+            busy_at_start,
+            excess_at_start: busy_at_start.saturating_sub(world.params.n_workers),
+            excess_us: 0,
+            busy: SliceBusy::default(),
+        }
+    }
+
+    /// A job finishes at `t`, in time order.
+    #[inline]
+    fn finished(&mut self, t: u64) {
+        if self.busy.finished < self.excess_at_start {
+            self.excess_us += t - self.start;
+        }
+        self.busy.finished += 1;
+        self.busy.finish_offsets += t - self.start;
+    }
+}
+
 /// Busy worker time over a slice `[start, end)`, added up as jobs start and finish: the busy count at the
 /// start times the slice's length, plus (end − start instant) for each job that starts in it, minus
 /// (end − finish instant) for each that finishes in it. Kept as sums of offsets from the slice's start so
@@ -69,13 +103,16 @@ impl World {
             if events >= max_events {
                 break false;
             }
-            let budget = (max_events - events).min(SLICE_EVENTS);
-            let end = until
-                .min(task_at)
-                .min(self.next_boundary)
-                .min(self.now.saturating_add(self.slice_span(budget)));
+            let end = until.min(task_at).min(self.next_boundary);
             let start = self.now;
-            let (end, done) = self.run_slice(end, budget);
+            let (end, done) = match self.whole_lives_end(end, max_events - events) {
+                Some(end) => (end, self.run_whole_lives(end)),
+                None => {
+                    let budget = (max_events - events).min(SLICE_EVENTS);
+                    let end = end.min(self.now.saturating_add(self.slice_span(budget)));
+                    self.run_slice(end, budget)
+                }
+            };
             if end > start {
                 self.slice_rate = (done.max(1) as f64 / (end - start) as f64).max(1e-6);
             }
@@ -115,9 +152,7 @@ impl World {
         let start = self.now;
         let mut events = 0;
         let send_and_arrive_budget = budget.div_ceil(2);
-        let busy_at_start = self.in_service_requests.len() as u64;
-        let excess_at_start = busy_at_start.saturating_sub(self.params.n_workers);
-        let mut busy = SliceBusy::default();
+        let mut slice = SliceFinishes::new(self, start);
 
         // 1. Requests sent (scheduled polls and the first polls of joining clients) and requests arriving
         // at the server, in (time, seq) order. A send comes before the arrivals of its instant, as these
@@ -142,7 +177,7 @@ impl World {
             self.now = next.0;
             if next == arrival {
                 if let Some(e) = self.arrivals.pop() {
-                    self.arrive_poll(e.payload, start, &mut busy);
+                    self.arrive_poll(e.payload, start, &mut slice.busy);
                 }
             } else if next == join {
                 self.on_join();
@@ -151,20 +186,17 @@ impl World {
             }
             events += 1;
         }
-        self.start_queued_polls(end, start, &mut busy);
+        self.start_queued_polls(end, start, &mut slice.busy);
 
         // 2. Messages created and workers finishing, in time order (messages first at one instant): a
         // response carries every message its client has when it leaves. Per-client messages need no
         // event: a response computes its client's (see `streams.rs`), so they are only counted here.
-        // While workers removed mid-run are still busy, the capacity counts them until they finish
-        // (they finish first, as no new job starts meanwhile).
         let created = self.window.take_before(end);
         if created > 0 {
             self.second.created += created;
             self.second.created_distinct += created;
             self.next_message = self.message_key();
         }
-        let mut excess_us = 0;
         loop {
             let finish_at = self.in_service_requests.peek_key().0;
             if self.next_message.0 <= finish_at && self.next_message.0 < end {
@@ -180,17 +212,11 @@ impl World {
                 break;
             };
             self.now = e.time;
-            if busy.finished < excess_at_start {
-                excess_us += e.time - start;
-            }
-            busy.finished += 1;
-            busy.finish_offsets += e.time - start;
+            slice.finished(e.time);
             // Every message created until now has been created: the response carries them all.
             self.finish_request(e.payload.client);
             events += 1;
         }
-        let length = end - start;
-        excess_us += excess_at_start.saturating_sub(busy.finished) * length;
 
         // 3. Responses reaching their clients.
         while self.deliveries.peek_key().0 < end {
@@ -202,6 +228,181 @@ impl World {
             events += 1;
         }
 
+        self.close_slice(start, end, slice);
+        (end, events)
+    }
+
+    /// Where the next slice may end, at most `end`, if it can take each request's life whole
+    /// (`run_whole_lives`) with `budget` events left, or `None` if it cannot.
+    ///
+    /// That needs: no flights to record (their order would differ); no clients joining (their first
+    /// sends come from a join group, not the send queue) and no broadcast messages (a response takes
+    /// those created before it leaves, so they must be created in time order with the responses); a
+    /// network delay, and every request on the network arriving before any request sent in the slice,
+    /// so that arrivals can be taken in the order of sending; and a budget for every event of the slice,
+    /// which cannot stop half-way. The requests already queued take at most three events each (an
+    /// arrival, a finish, a response); a slice shorter than the shortest poll period holds at most one
+    /// send per entry of the send queue, each with at most four; the slice ends before the send that
+    /// would not fit.
+    fn whole_lives_end(&self, end: u64, budget: u64) -> Option<u64> {
+        let d = self.params.latency.as_micros();
+        let in_order = self
+            .arrivals
+            .last_time_if_in_order()
+            .is_some_and(|last| last <= self.now + d);
+        if self.traced > 0
+            || !self.joins.is_empty()
+            || self.next_broadcast != NO_EVENT
+            || d == 0
+            || !in_order
+        {
+            return None;
+        }
+        let queued = self.arrivals.len()
+            + self.queued_polls.len()
+            + self.in_service_requests.len()
+            + self.deliveries.len();
+        let sends_fitting = (budget.checked_sub(3 * queued as u64)? / 4) as usize;
+        let interval = self.params.poll_interval.as_micros() as f64;
+        let shortest_period = ((interval * (1.0 - self.params.jitter / 2.0)) as u64).max(1);
+        let mut end = end.min(self.now.saturating_add(shortest_period));
+        if sends_fitting < self.sends.len() {
+            end = end.min(self.sends.time_at_if_in_order(sends_fitting)?);
+        }
+        (end > self.now).then_some(end)
+    }
+
+    /// Processes the events in `[now, end)` a request at a time: each request sent in the slice is taken
+    /// as far as its life goes before `end` (arrival, start, finish, response) at once, instead of a
+    /// kind of event at a time through the queues, which it joins only for what comes at or after `end`.
+    /// See `whole_lives_span` for when this may be done. Returns the number of events.
+    ///
+    /// The result is the same as `run_slice`'s. Requests on the network arrive before any sent in the
+    /// slice, so they arrive first, and then arrivals come in the order of sending, as start instants
+    /// follow arrival order. A response needs its client's earlier responses to have left, so jobs in
+    /// service that finish no later than a request's finish are finished before it; with one service
+    /// time in the slice, finishes then come in time order. Responses reaching pollers only add to
+    /// counts, whatever their order.
+    fn run_whole_lives(&mut self, end: u64) -> u64 {
+        let start = self.now;
+        let latency = self.params.latency.as_micros();
+        let service = self.params.service.as_micros();
+        let mut slice = SliceFinishes::new(self, start);
+        let mut events = 0;
+
+        // 1. Requests already on the network arrive.
+        while self.arrivals.peek_key().0 < end {
+            let Some(e) = self.arrivals.pop() else {
+                break;
+            };
+            self.now = e.time;
+            self.arrive_poll(e.payload, start, &mut slice.busy);
+            events += 1;
+        }
+
+        // 2. Requests sent in the slice, each as far as it goes.
+        while self.sends.peek_key().0 < end {
+            let Some(e) = self.sends.pop() else {
+                break;
+            };
+            events += 1;
+            let client = e.payload;
+            // Until a client leaves, every send is live: no look at the client table, which at a
+            // million clients misses the cache.
+            if self.clients_have_left && !self.live(client) {
+                continue;
+            }
+            self.now = e.time;
+            self.second.requests_sent += 1;
+            let arrive = e.time + latency;
+            if arrive >= end {
+                let seq = self.seq();
+                self.arrivals.push(arrive, seq, client);
+            }
+            // Pollers keep their schedule whatever happens to their requests.
+            let next = e.time + self.poll_period();
+            let seq = self.seq();
+            self.sends.push(next, seq, client);
+            if arrive >= end {
+                continue;
+            }
+            events += 1;
+            self.now = arrive;
+            let Some(poll_start) = self.admit_poll(client, start, &mut slice.busy) else {
+                continue;
+            };
+            let poll = QueuedPoll {
+                start: poll_start,
+                client,
+            };
+            let finish = poll.start + service;
+            if finish >= end {
+                self.serve_poll(poll, start, &mut slice.busy);
+                continue;
+            }
+            slice.busy.started += 1;
+            slice.busy.start_offsets += poll.start - start;
+            events += self.finish_in_service(finish + 1, &mut slice);
+            events += 1;
+            slice.finished(finish);
+            self.now = finish;
+            if let Some((at, delivery)) = self.respond(client) {
+                if at < end {
+                    events += 1;
+                    self.now = at;
+                    self.on_delivery(delivery);
+                } else {
+                    let seq = self.seq();
+                    self.deliveries.push(at, seq, delivery);
+                }
+            }
+        }
+        self.start_queued_polls(end, start, &mut slice.busy);
+
+        // 3. The rest of the jobs that finish in the slice, and the responses already on the network.
+        events += self.finish_in_service(end, &mut slice);
+        while self.deliveries.peek_key().0 < end {
+            let Some(e) = self.deliveries.pop() else {
+                break;
+            };
+            self.now = e.time;
+            self.on_delivery(e.payload);
+            events += 1;
+        }
+        let created = self.window.take_before(end);
+        self.second.created += created;
+        self.second.created_distinct += created;
+        self.next_message = self.message_key();
+        self.close_slice(start, end, slice);
+        events
+    }
+
+    /// Finishes the jobs in service that finish before `before`, in order; returns how many.
+    fn finish_in_service(&mut self, before: u64, slice: &mut SliceFinishes) -> u64 {
+        let mut n = 0;
+        while self.in_service_requests.peek_key().0 < before {
+            let Some(e) = self.in_service_requests.pop() else {
+                break;
+            };
+            self.now = e.time;
+            slice.finished(e.time);
+            self.finish_request(e.payload.client);
+            n += 1;
+        }
+        n
+    }
+
+    /// Adds a slice's busy and available worker time to the running second.
+    fn close_slice(&mut self, start: u64, end: u64, slice: SliceFinishes) {
+        let SliceFinishes {
+            busy_at_start,
+            excess_at_start,
+            mut excess_us,
+            busy,
+            ..
+        } = slice;
+        let length = end - start;
+        excess_us += excess_at_start.saturating_sub(busy.finished) * length;
         // Every job counted as started is still busy at the end unless counted as finished.
         let busy_us = (busy_at_start + busy.started - busy.finished) * length + busy.finish_offsets
             - busy.start_offsets;
@@ -210,7 +411,6 @@ impl World {
         self.second.capacity_us += capacity_us.max(busy_us);
         self.last_integrated = end;
         self.now = start;
-        (end, events)
     }
 
     /// Queued polls whose start is before `before` get their worker.
@@ -238,6 +438,21 @@ impl World {
 
     /// A poll reaches the server now: it is refused, rejected, or given the instant it will start.
     fn arrive_poll(&mut self, client: ClientRef, slice_start: u64, busy: &mut SliceBusy) {
+        if let Some(start) = self.admit_poll(client, slice_start, busy) {
+            self.serve_poll(QueuedPoll { start, client }, slice_start, busy);
+        }
+    }
+
+    /// [`arrive_poll`](World::arrive_poll), returning the poll's start if a worker takes it now (a
+    /// start instant, not a poll, so that it comes back in a register: a struct written to memory and
+    /// read back at once stalls the processor).
+    #[inline(always)]
+    fn admit_poll(
+        &mut self,
+        client: ClientRef,
+        slice_start: u64,
+        busy: &mut SliceBusy,
+    ) -> Option<u64> {
         self.second.requests += 1;
         let reply_at = self.now + self.params.latency.as_micros();
         if self.now < self.down_until {
@@ -245,7 +460,7 @@ impl World {
             self.second.rejected += 1;
             self.second.refused += 1;
             self.trace(client.id, FlightKind::Rejection, self.now, reply_at);
-            return;
+            return None;
         }
         let header_in = self.params.header_bytes / 2;
         self.second.bytes_in += header_in;
@@ -258,18 +473,19 @@ impl World {
             self.second.rejected += 1;
             self.second.bytes_out += self.params.header_bytes - header_in;
             self.trace(client.id, FlightKind::Rejection, self.now, reply_at);
-            return;
+            return None;
         }
         self.free_workers.pop();
         let start = free_at.max(self.now);
         self.worker_free_at(start + self.params.service.as_micros());
         let poll = QueuedPoll { start, client };
         if free_at < self.now {
-            self.serve_poll(poll, slice_start, busy);
+            Some(start)
         } else {
             // It waits, if only until a worker finishes later in this instant.
             self.queued_polls.push_back(poll);
             self.max_queue = self.max_queue.max(self.queued_polls.len() as u64);
+            None
         }
     }
 
