@@ -366,7 +366,7 @@ impl Marks {
 }
 
 /// Clients swept per step of a window's build: a few microseconds of work.
-pub(crate) const SWEEP_CHUNK: u32 = 2048;
+pub(crate) const SWEEP_CHUNK: u32 = 1024;
 
 /// Messages per bucket of a window, on average: a bucket is sorted in one go when the clock reaches
 /// it, a fraction of a millisecond.

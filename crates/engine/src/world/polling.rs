@@ -10,6 +10,12 @@
 //! queues instead of picking the earliest of ten queues for every event, and busy worker time is added
 //! up once per slice.
 //!
+//! When a slice can hold every event it would need (no flights to record, an unbudgeted run or a
+//! large budget), it goes further: each request sent in it is taken through its whole life at once
+//! (arrival, start, finish, response) as far as that goes before the slice's end, and joins the queues
+//! only for the rest (`run_whole_lives`). That is the same order of effects, as explained there, and
+//! it spares most requests three queues.
+//!
 //! The result does not depend on where slices end, so a run is the same however it is sliced into
 //! calls, and it is the same as the event-by-event loop's (`tests/polling_slices.rs`). At one instant,
 //! events of different kinds come in a fixed order (`docs/model.md`): a restart (a task, which ends a
