@@ -711,6 +711,53 @@ mod tests {
     }
 
     #[test]
+    fn a_window_of_many_buckets_creates_every_message_once_in_order() {
+        // 400,000 messages in the epoch: seven buckets, sorted as the clock reaches each.
+        let n_clients = 200_000;
+        let mut s = streams(2.0, n_clients);
+        let (lo, hi) = (0, s.epoch_end(0));
+        let mut window = Window::default();
+        window.start_build(lo, hi, n_clients, 2.0 * n_clients as f64);
+        let mut steps = 0;
+        let done = loop {
+            steps += 1;
+            match window.build_step(&mut s) {
+                BuildStep::Pending => continue,
+                done => break done,
+            }
+        };
+        assert_eq!(done, BuildStep::Done { hi });
+        assert!(steps > (n_clients / SWEEP_CHUNK) as usize, "{steps} steps");
+        assert!(
+            window.buckets.len() >= 6,
+            "{} buckets",
+            window.buckets.len()
+        );
+
+        let mut expected = Vec::new();
+        s.sweep(lo, hi, 0..n_clients, |e| expected.push(e));
+        let mut scratch = Vec::new();
+        sort_window(&mut expected, &mut scratch);
+
+        // Half of it one instant at a time, as an event loop takes it; the rest by counts.
+        let mut created = Vec::new();
+        while created.len() < expected.len() / 2 {
+            let t = window.peek_time().unwrap();
+            while let Some(client) = window.pop_at(t) {
+                created.push((t - lo) << 32 | client as u64);
+            }
+        }
+        assert_eq!(created[..], expected[..created.len()]);
+        let mut rest = 0;
+        for end in (0..=10).map(|k| lo + (hi - lo) * k / 10) {
+            rest += window.take_before(end);
+        }
+        assert_eq!(created.len() as u64 + rest, expected.len() as u64);
+        assert_eq!(window.peek_time(), None);
+        assert_eq!(window.horizon(0), lo + (expected.last().unwrap() >> 32) + 1);
+    }
+
+    #[test]
     fn a_new_regime_replaces_the_rest_of_the_old_one() {
         let mut s = streams(5.0, 10);
         let before: Vec<u64> = {
