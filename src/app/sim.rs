@@ -635,7 +635,7 @@ mod tests {
 
     #[test]
     fn a_large_drop_in_clients_is_applied_in_steps() {
-        let many = params(&[(ParamKey::Clients, "1200000")]);
+        let many = params(&[(ParamKey::Clients, "400000")]);
         let mut sim = Sim::new(&many, &[Strategy::Polling]);
         let few = params(&[(ParamKey::Clients, "1000")]);
         sim.set_params(&few);
@@ -644,7 +644,7 @@ mod tests {
             sim.frame(Pace::Paused, 0.0, 8.0, &mut fake_clock());
             seen.push(sim.params().n_clients);
         }
-        assert_eq!(seen, [700_000, 200_000, 1_000, 1_000, 1_000]);
+        assert_eq!(seen, [250_000, 100_000, 1_000, 1_000, 1_000]);
         assert!(sim.worlds().iter().all(|w| w.params() == &few));
     }
 
