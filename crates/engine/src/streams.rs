@@ -39,7 +39,7 @@ const EPOCHS_US: [u64; 13] = [
 /// heap.
 const INLINE_DRAWS: usize = 32;
 
-/// SplitMix64's increment, and the multipliers of its output function.
+/// SplitMix64's increment (the golden ratio times 2^64).
 const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// A uniform 64-bit value, the `counter`-th of the stream named by `key` (SplitMix64).

@@ -195,14 +195,9 @@ impl World {
         self.start_queued_polls(end, start, &mut slice.busy);
 
         // 2. Messages created and workers finishing, in time order (messages first at one instant): a
-        // response carries every message its client has when it leaves. Per-client messages need no
-        // event: a response computes its client's (see `streams.rs`), so they are only counted here.
-        let created = self.window.take_before(end);
-        if created > 0 {
-            self.second.created += created;
-            self.second.created_distinct += created;
-            self.next_message = self.message_key();
-        }
+        // response carries every message its client has when it leaves. Per-client messages are
+        // only counted; broadcast ones are created in the loop.
+        self.count_messages_created_before(end);
         loop {
             let finish_at = self.in_service_requests.peek_key().0;
             if self.next_message.0 <= finish_at && self.next_message.0 < end {
@@ -225,14 +220,7 @@ impl World {
         }
 
         // 3. Responses reaching their clients.
-        while self.deliveries.peek_key().0 < end {
-            let Some(e) = self.deliveries.pop() else {
-                break;
-            };
-            self.now = e.time;
-            self.on_delivery(e.payload);
-            events += 1;
-        }
+        events += self.deliver_before(end);
 
         self.close_slice(start, end, slice);
         (end, events)
@@ -367,20 +355,35 @@ impl World {
 
         // 3. The rest of the jobs that finish in the slice, and the responses already on the network.
         events += self.finish_in_service(end, &mut slice);
+        events += self.deliver_before(end);
+        self.count_messages_created_before(end);
+        self.close_slice(start, end, slice);
+        events
+    }
+
+    /// The responses that reach their clients before `end`; returns how many.
+    fn deliver_before(&mut self, end: u64) -> u64 {
+        let mut n = 0;
         while self.deliveries.peek_key().0 < end {
             let Some(e) = self.deliveries.pop() else {
                 break;
             };
             self.now = e.time;
             self.on_delivery(e.payload);
-            events += 1;
+            n += 1;
         }
+        n
+    }
+
+    /// Counts the per-client messages created before `end`: they need no event, as a response
+    /// computes its client's (see `streams.rs`).
+    fn count_messages_created_before(&mut self, end: u64) {
         let created = self.window.take_before(end);
-        self.second.created += created;
-        self.second.created_distinct += created;
-        self.next_message = self.message_key();
-        self.close_slice(start, end, slice);
-        events
+        if created > 0 {
+            self.second.created += created;
+            self.second.created_distinct += created;
+            self.next_message = self.message_key();
+        }
     }
 
     /// Finishes the jobs in service that finish before `before`, in order; returns how many.
