@@ -93,9 +93,12 @@ pub struct Sim {
     step_to: Option<SimTime>,
     /// The next world to advance, round-robin.
     cursor: usize,
-    /// Estimated wall-clock milliseconds per event: rises at once to any slower call's cost, falls
-    /// slowly, so that a run of expensive events cannot overrun the frame's budget for long.
-    ms_per_event: f64,
+    /// Estimated wall-clock milliseconds per event of each world: rises at once to any slower call's
+    /// cost, falls slowly, so that a run of expensive events cannot overrun the frame's budget for long.
+    /// One per world: at ten million clients a polling event costs tens of nanoseconds and a
+    /// long-polling one hundreds (`build_cost` example), so an estimate lowered by one world's calls
+    /// must not size another's.
+    ms_per_event: Vec<f64>,
     /// Something the panels show changed outside the normal passing of time.
     changed: bool,
     /// Above this many bytes held by the worlds, time stops until a change or a reset (see
@@ -117,8 +120,9 @@ impl Sim {
     /// A world per strategy in `strategies`, all at t = 0.
     pub fn new(params: &Params, strategies: &[Strategy]) -> Sim {
         let start = perf::now_ms();
-        let worlds = strategies.iter().map(|s| new_world(params, *s)).collect();
+        let worlds: Vec<World> = strategies.iter().map(|s| new_world(params, *s)).collect();
         perf::span(Span::Worlds, start, perf::now_ms());
+        let ms_per_event = vec![HEAVY_MS_PER_EVENT; worlds.len()];
         Sim {
             params: params.clone(),
             worlds,
@@ -127,7 +131,7 @@ impl Sim {
             pending_restart: false,
             step_to: None,
             cursor: 0,
-            ms_per_event: HEAVY_MS_PER_EVENT,
+            ms_per_event,
             changed: true,
             memory_limit_bytes: MEMORY_LIMIT_BYTES,
             memory_full: false,
@@ -146,9 +150,14 @@ impl Sim {
 
     /// Starts again from t = 0 (drops pending changes and steps).
     pub fn reset(&mut self, params: &Params, strategies: &[Strategy]) {
-        let ms_per_event = self.ms_per_event;
         *self = Sim::new(params, strategies);
-        self.ms_per_event = ms_per_event.max(HEAVY_MS_PER_EVENT);
+    }
+
+    /// The next events may each concern many clients at once (more clients, a restart).
+    fn expect_heavy_events(&mut self) {
+        for estimate in &mut self.ms_per_event {
+            *estimate = estimate.max(HEAVY_MS_PER_EVENT);
+        }
     }
 
     /// Switches worlds off at once; switching one on starts every world again from t = 0, so that all
@@ -161,7 +170,12 @@ impl Sim {
             .iter()
             .all(|s| self.worlds.iter().any(|w| w.strategy() == *s))
         {
-            self.worlds.retain(|w| strategies.contains(&w.strategy()));
+            // Each world keeps its cost estimate.
+            (self.worlds, self.ms_per_event) = std::mem::take(&mut self.worlds)
+                .into_iter()
+                .zip(std::mem::take(&mut self.ms_per_event))
+                .filter(|(world, _)| strategies.contains(&world.strategy()))
+                .unzip();
             self.cursor = 0;
             self.changed = true;
         } else {
@@ -238,7 +252,7 @@ impl Sim {
                 }
             }
             if params.n_clients > self.params.n_clients {
-                self.ms_per_event = self.ms_per_event.max(HEAVY_MS_PER_EVENT);
+                self.expect_heavy_events();
             }
             for world in &mut self.worlds {
                 world.set_params(&params);
@@ -247,7 +261,7 @@ impl Sim {
             self.changed = true;
         }
         if std::mem::take(&mut self.pending_restart) {
-            self.ms_per_event = self.ms_per_event.max(HEAVY_MS_PER_EVENT);
+            self.expect_heavy_events();
             for world in &mut self.worlds {
                 world.restart_server();
             }
@@ -330,7 +344,8 @@ impl Sim {
                 .max(1);
             let remaining_ms = (budget_ms - (clock() - start)).max(0.0);
             let call_ms = (remaining_ms / behind as f64).min(MAX_CALL_MS);
-            let chunk = ((call_ms / self.ms_per_event) as u64).clamp(MIN_CHUNK, MAX_CHUNK);
+            let estimate = self.ms_per_event[index];
+            let chunk = ((call_ms / estimate) as u64).clamp(MIN_CHUNK, MAX_CHUNK);
             let before = clock();
             let advance = self.worlds[index].advance(self.target, chunk);
             let after = clock();
@@ -339,10 +354,10 @@ impl Sim {
             report.events += advance.events;
             if advance.events > 0 && (took >= MIN_TIMED_MS || advance.events >= chunk) {
                 let cost = (took / advance.events as f64).max(1e-7);
-                self.ms_per_event = if cost > self.ms_per_event {
+                self.ms_per_event[index] = if cost > estimate {
                     cost
                 } else {
-                    0.8 * self.ms_per_event + 0.2 * cost
+                    0.8 * estimate + 0.2 * cost
                 };
             }
             if clock() - start >= budget_ms {
@@ -646,6 +661,22 @@ mod tests {
         }
         assert_eq!(seen, [250_000, 100_000, 1_000, 1_000, 1_000]);
         assert!(sim.worlds().iter().all(|w| w.params() == &few));
+    }
+
+    #[test]
+    fn each_world_keeps_its_own_cost_estimate_when_another_is_switched_off() {
+        let mut sim = Sim::new(&Params::default(), &Strategy::ALL);
+        sim.ms_per_event = vec![0.001, 0.002, 0.003];
+        sim.set_strategies(&[Strategy::Polling, Strategy::Streaming]);
+        assert_eq!(sim.strategies(), [Strategy::Polling, Strategy::Streaming]);
+        assert_eq!(sim.ms_per_event, [0.001, 0.003]);
+        sim.set_params(&params(&[(ParamKey::Clients, "5000")]));
+        sim.frame(Pace::Paused, 0.0, 8.0, &mut fake_clock());
+        assert!(
+            sim.ms_per_event.iter().all(|&e| e >= HEAVY_MS_PER_EVENT),
+            "more clients: every world expects heavy events again ({:?})",
+            sim.ms_per_event
+        );
     }
 
     #[test]
