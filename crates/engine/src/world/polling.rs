@@ -303,7 +303,7 @@ impl World {
             let client = e.payload;
             // Until a client leaves, every send is live: no look at the client table, which at a
             // million clients misses the cache.
-            if self.clients_have_left && !self.live(client) {
+            if self.clients_left_at.is_some() && !self.live(client) {
                 continue;
             }
             self.now = e.time;
