@@ -269,7 +269,7 @@ impl World {
     /// Processes the events in `[now, end)` a request at a time: each request sent in the slice is taken
     /// as far as its life goes before `end` (arrival, start, finish, response) at once, instead of a
     /// kind of event at a time through the queues, which it joins only for what comes at or after `end`.
-    /// See `whole_lives_span` for when this may be done. Returns the number of events.
+    /// See `whole_lives_end` for when this may be done. Returns the number of events.
     ///
     /// The result is the same as `run_slice`'s. Requests on the network arrive before any sent in the
     /// slice, so they arrive first, and then arrivals come in the order of sending, as start instants
@@ -325,17 +325,17 @@ impl World {
             let Some(poll_start) = self.admit_poll(client, start, &mut slice.busy) else {
                 continue;
             };
-            let poll = QueuedPoll {
-                start: poll_start,
-                client,
-            };
-            let finish = poll.start + service;
+            let finish = poll_start + service;
             if finish >= end {
+                let poll = QueuedPoll {
+                    start: poll_start,
+                    client,
+                };
                 self.serve_poll(poll, start, &mut slice.busy);
                 continue;
             }
             slice.busy.started += 1;
-            slice.busy.start_offsets += poll.start - start;
+            slice.busy.start_offsets += poll_start - start;
             events += self.finish_in_service(finish + 1, &mut slice);
             events += 1;
             slice.finished(finish);
