@@ -141,12 +141,15 @@ impl Streams {
             let mut cdf = p;
             let mut k = 0.0;
             loop {
-                // `as` saturates: the last threshold is 2^64 − 1 once the tail is below 2^−64.
+                // Past the mode, once a term is below 2^−64 the rest of the tail is too: the last
+                // threshold is 2^64 − 1, as no draw reaches it. (The sum in floating point may stop
+                // just short of 1, so it cannot be waited for.) `as` saturates.
                 let t = (cdf * scale) as u64;
-                thresholds.push(t);
-                if t == u64::MAX || thresholds.len() > 100_000 {
+                if t == u64::MAX || k > mean && p * scale < 1.0 || thresholds.len() >= 100_000 {
+                    thresholds.push(u64::MAX);
                     break;
                 }
+                thresholds.push(t);
                 k += 1.0;
                 p *= mean / k;
                 cdf += p;
@@ -796,6 +799,23 @@ mod tests {
                     .wrapping_mul(6_364_136_223_846_793_005)
                     .wrapping_add(1_442_695_040_888_963_407);
             }
+        }
+    }
+
+    #[test]
+    fn a_count_has_as_many_thresholds_as_its_distribution_needs() {
+        // At λE = 0.1 the floating-point sum of the probabilities stops just short of 1: the table
+        // must end anyway, a few dozen entries long, not run to its guard of 100,000.
+        for (rate, most) in [(0.1, 16), (1.0, 24), (100.0, 260), (0.0001, 8)] {
+            let mut s = Streams::new(1);
+            s.begin_regime(0, rate, 1);
+            let thresholds = &s.regimes.last().unwrap().thresholds;
+            assert!(
+                thresholds.len() <= most && thresholds.last() == Some(&u64::MAX),
+                "λE = {rate}: {} thresholds",
+                thresholds.len()
+            );
+            assert!(thresholds.windows(2).all(|w| w[0] <= w[1]));
         }
     }
 
