@@ -56,6 +56,19 @@ impl CanvasBackend {
         self.context.set_line_width(f64::from(style.stroke_width()));
     }
 
+    fn set_fill_style(&self, style: &impl BackendStyle) {
+        self.context.set_fill_style_str(&css_color(style.color()));
+    }
+
+    /// The style of a shape plotters asks for filled or outlined.
+    fn set_shape_style(&self, style: &impl BackendStyle, fill: bool) {
+        if fill {
+            self.set_fill_style(style);
+        } else {
+            self.set_line_style(style);
+        }
+    }
+
     fn path(&self, path: impl IntoIterator<Item = BackendCoord>) -> bool {
         let mut path = path.into_iter();
         self.context.begin_path();
@@ -138,11 +151,10 @@ impl DrawingBackend for CanvasBackend {
             f64::from(bottom_right.0 - upper_left.0),
             f64::from(bottom_right.1 - upper_left.1),
         );
+        self.set_shape_style(style, fill);
         if fill {
-            self.context.set_fill_style_str(&css_color(style.color()));
             self.context.fill_rect(x, y, w, h);
         } else {
-            self.set_line_style(style);
             self.context.stroke_rect(x, y, w, h);
         }
         Ok(())
@@ -172,7 +184,7 @@ impl DrawingBackend for CanvasBackend {
             return Ok(());
         }
         if self.path(path) {
-            self.context.set_fill_style_str(&css_color(style.color()));
+            self.set_fill_style(style);
             self.context.close_path();
         }
         self.context.fill();
@@ -189,11 +201,7 @@ impl DrawingBackend for CanvasBackend {
         if style.color().alpha == 0.0 {
             return Ok(());
         }
-        if fill {
-            self.context.set_fill_style_str(&css_color(style.color()));
-        } else {
-            self.set_line_style(style);
-        }
+        self.set_shape_style(style, fill);
         self.context.begin_path();
         self.context
             .arc(
