@@ -41,7 +41,7 @@ impl<T> Default for BlockDeque<T> {
 }
 
 impl<T: Copy> BlockDeque<T> {
-    #[inline]
+    #[inline(always)]
     pub fn push_back(&mut self, value: T) {
         if self.back.len() == self.back.capacity() {
             self.start_back_block();
@@ -82,7 +82,7 @@ impl<T: Copy> BlockDeque<T> {
         Some(value)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn pop_front(&mut self) -> Option<T> {
         if self.read == self.front.len() {
             self.next_front_block();
@@ -109,7 +109,7 @@ impl<T: Copy> BlockDeque<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn front(&self) -> Option<&T> {
         match self.front.get(self.read) {
             Some(value) => Some(value),

@@ -59,11 +59,23 @@ pub(crate) struct TimeQueue<P> {
     in_order: BlockDeque<Entry<P>>,
     out_of_order: BinaryHeap<Earliest<P>>,
     /// The key of the earliest entry, kept up to date so that peeking, which the engine does for every
-    /// queue at every event, is one load.
-    head: (u64, u64),
+    /// queue at every event, is one load. Keys are kept packed (see [`pack`]), as comparing two
+    /// of them is then one comparison instead of two and a branch.
+    head: u128,
     /// The key of the last entry of the FIFO (or the smallest key if it is empty), so that a push need
     /// not look at the FIFO's end.
-    back: (u64, u64),
+    back: u128,
+}
+
+/// A (time, sequence) key as one number that orders the same way.
+#[inline(always)]
+fn pack((time, seq): (u64, u64)) -> u128 {
+    (time as u128) << 64 | seq as u128
+}
+
+#[inline(always)]
+fn unpack(key: u128) -> (u64, u64) {
+    ((key >> 64) as u64, key as u64)
 }
 
 impl<P> Default for TimeQueue<P> {
@@ -71,8 +83,8 @@ impl<P> Default for TimeQueue<P> {
         TimeQueue {
             in_order: BlockDeque::default(),
             out_of_order: BinaryHeap::new(),
-            head: NO_EVENT,
-            back: (0, 0),
+            head: u128::MAX,
+            back: 0,
         }
     }
 }
@@ -86,7 +98,7 @@ impl<P: Copy> TimeQueue<P> {
         // copied from there, and reloading its halves before their stores have left the processor's
         // store buffer stalls every push for a dozen cycles.
         self.in_order.push_back(Entry { time, seq, payload });
-        let key = (time, seq);
+        let key = pack((time, seq));
         if key < self.back {
             self.move_last_to_heap();
         } else {
@@ -105,16 +117,29 @@ impl<P: Copy> TimeQueue<P> {
         }
     }
 
-    fn find_head(&self) -> (u64, u64) {
+    fn find_head(&self) -> u128 {
         let a = self.in_order.front().map_or(NO_EVENT, Entry::key);
         let b = self.out_of_order.peek().map_or(NO_EVENT, |e| e.0.key());
-        a.min(b)
+        pack(a.min(b))
     }
 
     /// The (time, sequence) of the earliest entry, or [`NO_EVENT`].
     #[inline]
     pub fn peek_key(&self) -> (u64, u64) {
-        self.head
+        unpack(self.head)
+    }
+
+    /// The queue as a plain FIFO, if every entry is in it (none was scheduled out of order), for a
+    /// run of pops and in-order pushes that need not keep the head up to date after each.
+    #[inline]
+    pub fn in_order_mut(&mut self) -> Option<InOrder<'_, P>> {
+        // Not `then_some`: that would build the view, and so drop it (setting the head from the FIFO
+        // alone), even when the heap holds entries.
+        if self.out_of_order.is_empty() {
+            Some(InOrder { queue: self })
+        } else {
+            None
+        }
     }
 
     /// Removes and returns the earliest entry.
@@ -125,15 +150,24 @@ impl<P: Copy> TimeQueue<P> {
         }
         // The common case: only the FIFO holds entries, and its next one is the new head.
         let entry = self.in_order.pop_front()?;
-        self.head = self.in_order.front().map_or(NO_EVENT, Entry::key);
-        self.forget_back_if_empty();
+        match self.in_order.front() {
+            Some(next) => self.head = pack(next.key()),
+            None => {
+                self.head = u128::MAX;
+                // An empty FIFO takes any entry next.
+                self.back = 0;
+            }
+        }
         Some(entry)
     }
 
     /// [`pop`](Self::pop) when the heap holds entries: the earlier of the two heads.
     #[inline(never)]
     fn pop_merged(&mut self) -> Option<Entry<P>> {
-        let from_fifo = self.in_order.front().is_some_and(|e| e.key() == self.head);
+        let from_fifo = self
+            .in_order
+            .front()
+            .is_some_and(|e| pack(e.key()) == self.head);
         let entry = if from_fifo {
             self.in_order.pop_front()
         } else {
@@ -148,14 +182,14 @@ impl<P: Copy> TimeQueue<P> {
     #[inline]
     fn forget_back_if_empty(&mut self) {
         if self.in_order.is_empty() {
-            self.back = (0, 0);
+            self.back = 0;
         }
     }
 
     /// The time of the latest entry if every entry is in the FIFO (none was scheduled out of order), so
     /// that entries pop in the order they were pushed; 0 for an empty queue.
     pub fn last_time_if_in_order(&self) -> Option<u64> {
-        self.out_of_order.is_empty().then_some(self.back.0)
+        self.out_of_order.is_empty().then_some(unpack(self.back).0)
     }
 
     /// The time of the entry `index` places behind the earliest, if every entry is in the FIFO.
@@ -202,6 +236,54 @@ impl<P: Copy> TimeQueue<P> {
     }
 }
 
+/// A [`TimeQueue`] whose entries are all in its FIFO, used as one: see [`TimeQueue::in_order_mut`].
+/// Its head is set again when this is dropped.
+pub(crate) struct InOrder<'a, P: Copy> {
+    queue: &'a mut TimeQueue<P>,
+}
+
+impl<P: Copy> InOrder<'_, P> {
+    /// The earliest entry.
+    #[inline(always)]
+    pub fn front(&self) -> Option<&Entry<P>> {
+        self.queue.in_order.front()
+    }
+
+    /// Removes the earliest entry.
+    #[inline(always)]
+    pub fn pop_front(&mut self) {
+        self.queue.in_order.pop_front();
+    }
+
+    /// Whether an entry at `time` would go after every entry (with a new, larger sequence number).
+    #[inline(always)]
+    pub fn fits_at_back(&self, time: u64) -> bool {
+        time >= unpack(self.queue.back).0
+    }
+
+    /// Schedules `payload` at `time`, which must [fit at the back](Self::fits_at_back); `seq` must be
+    /// larger than every sequence number used before.
+    #[inline(always)]
+    pub fn push_back(&mut self, time: u64, seq: u64, payload: P) {
+        debug_assert!(self.fits_at_back(time));
+        self.queue.in_order.push_back(Entry { time, seq, payload });
+        self.queue.back = pack((time, seq));
+    }
+}
+
+impl<P: Copy> Drop for InOrder<'_, P> {
+    fn drop(&mut self) {
+        let queue = &mut *self.queue;
+        match queue.in_order.front() {
+            Some(first) => queue.head = pack(first.key()),
+            None => {
+                queue.head = u128::MAX;
+                queue.back = 0;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +307,60 @@ mod tests {
         }
         assert_eq!(popped, expected);
         assert_eq!(q.peek_key(), NO_EVENT);
+    }
+
+    #[test]
+    fn the_in_order_view_is_the_queue_used_as_a_fifo() {
+        let mut viewed = TimeQueue::default();
+        let mut plain = TimeQueue::default();
+        for seq in 0..5_000u64 {
+            viewed.push(seq * 3, seq, seq);
+            plain.push(seq * 3, seq, seq);
+        }
+        let mut seq = 5_000;
+        // Rotate entries to the back, as polls are, emptying the queue once on the way.
+        for round in 0..3u64 {
+            let mut view = viewed.in_order_mut().unwrap();
+            for _ in 0..(4_000 + round * 1_000) {
+                let e = *view.front().unwrap();
+                let later = e.time + 20_000;
+                assert!(view.fits_at_back(later));
+                view.pop_front();
+                view.push_back(later, seq, e.payload);
+                let p = plain.pop().unwrap();
+                assert_eq!(p.key(), e.key());
+                plain.push(later, seq, p.payload);
+                seq += 1;
+            }
+            drop(view);
+            assert_eq!(viewed.peek_key(), plain.peek_key());
+        }
+        let mut view = viewed.in_order_mut().unwrap();
+        while view.front().is_some() {
+            view.pop_front();
+        }
+        drop(view);
+        assert_eq!(viewed.peek_key(), NO_EVENT);
+        // An emptied queue takes any entry next, as the plain one does.
+        viewed.push(1, seq, 0);
+        assert_eq!(viewed.last_time_if_in_order(), Some(1));
+        let keys: Vec<_> = plain.drain_sorted().iter().map(Entry::key).collect();
+        assert_eq!(keys.len(), 5_000);
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn there_is_no_in_order_view_while_the_heap_holds_entries() {
+        let mut q = TimeQueue::default();
+        q.push(10, 0, ());
+        q.push(5, 1, ());
+        assert_eq!(q.peek_key(), (5, 1));
+        assert!(q.in_order_mut().is_none());
+        // Asking did not touch the head.
+        assert_eq!(q.peek_key(), (5, 1));
+        assert_eq!(q.pop().unwrap().key(), (5, 1));
+        assert!(q.in_order_mut().is_some());
+        assert_eq!(q.peek_key(), (10, 0));
     }
 
     #[test]

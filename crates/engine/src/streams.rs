@@ -333,6 +333,116 @@ impl Streams {
     }
 }
 
+/// The recent epochs of the current regime, as a run of polls' responses sees them: every client's
+/// messages in `[from, until)` found from one bit per client and epoch, with no check per response
+/// beyond its range.
+pub(crate) struct MarkedSpan<'a> {
+    regime: &'a Regime,
+    /// Instants in `[from, until)` are covered: by complete marks of the current regime, or by
+    /// nothing at all when the regime has no messages.
+    from: u64,
+    until: u64,
+    marks: &'a [Marks; MARKED_EPOCHS],
+}
+
+impl Streams {
+    /// The current regime's latest complete epochs, or `None` if there is no regime.
+    pub fn marked_span(&self) -> Option<MarkedSpan<'_>> {
+        let index = self.regimes.len().checked_sub(1)?;
+        let regime = &self.regimes[index];
+        let marks = &self.marks;
+        let (from, until) = if regime.thresholds.is_empty() {
+            (regime.start, u64::MAX)
+        } else {
+            let usable = |m: &Marks| m.complete && m.regime == index;
+            match marks.iter().filter(|m| usable(m)).map(|m| m.epoch).max() {
+                None => (0, 0),
+                Some(newest) => {
+                    let mut oldest = newest;
+                    while oldest > 0 {
+                        let m = &marks[(oldest - 1) as usize % MARKED_EPOCHS];
+                        // A slot holds one epoch: an older one than the slots hold ends the span.
+                        if !(usable(m) && m.epoch == oldest - 1) {
+                            break;
+                        }
+                        oldest -= 1;
+                    }
+                    let from = (oldest * regime.epoch_us).max(regime.start);
+                    (from, (newest + 1) * regime.epoch_us)
+                }
+            }
+        };
+        Some(MarkedSpan {
+            regime,
+            from,
+            until,
+            marks,
+        })
+    }
+}
+
+impl MarkedSpan<'_> {
+    /// The first instant covered.
+    #[inline(always)]
+    pub fn from(&self) -> u64 {
+        self.from
+    }
+
+    /// The end of the instants covered.
+    #[inline(always)]
+    pub fn until(&self) -> u64 {
+        self.until
+    }
+
+    /// Calls `visit(key, epoch_start)` for each epoch overlapping `[from, to)` in which `client` has a
+    /// message. `[from, to)` must be covered and not empty.
+    #[inline(always)]
+    fn visit(&self, client: u32, from: u64, to: u64, mut visit: impl FnMut(u64, u64)) {
+        let r = self.regime;
+        if r.thresholds.is_empty() {
+            return;
+        }
+        let mut epoch = r.epoch_of(from);
+        let mut epoch_start = epoch * r.epoch_us;
+        while epoch_start < to {
+            let bits = &self.marks[epoch as usize % MARKED_EPOCHS].bits;
+            // A client past the regime's clients has no message in it, and no bit set.
+            let marked = bits
+                .get(client as usize / 64)
+                .is_some_and(|word| word >> (client % 64) & 1 != 0);
+            if marked {
+                visit(client_key(r, epoch, client), epoch_start);
+            }
+            epoch += 1;
+            epoch_start += r.epoch_us;
+        }
+    }
+
+    /// How many messages `client` has created in `[from, to)`, which must be covered and not empty.
+    #[inline(always)]
+    pub fn count(&self, client: u32, from: u64, to: u64) -> u64 {
+        let mut n = 0;
+        self.visit(client, from, to, |key, epoch_start| {
+            n += count_in_epoch(self.regime, key, from, to, epoch_start);
+        });
+        n
+    }
+
+    /// Calls `each(created)` for every message of `client` created in `[from, to)` (covered, not
+    /// empty), in creation order.
+    #[inline(always)]
+    pub fn for_each(&self, client: u32, from: u64, to: u64, mut each: impl FnMut(u64)) {
+        self.visit(client, from, to, |key, epoch_start| {
+            epoch_draws(self.regime, key, |offset| {
+                let t = epoch_start + offset;
+                if from <= t && t < to {
+                    each(t);
+                }
+            });
+        });
+    }
+}
+
 /// How many recent epochs keep their [`Marks`]: a poll's response looks back one poll interval.
 const MARKED_EPOCHS: usize = 4;
 
@@ -584,10 +694,18 @@ fn count_in_epoch(r: &Regime, key: u64, lo: u64, hi: u64, epoch_start: u64) -> u
 
 /// Calls `each(offset)` for the messages of one client in one epoch, by increasing offset from the
 /// epoch's start: a Poisson count (from the key itself), then that many distinct uniform offsets.
-#[inline]
+#[inline(always)]
 fn epoch_draws(r: &Regime, client_key: u64, mut each: impl FnMut(u64)) {
     let count = r.count(client_key).min(r.epoch_us);
     if count == 0 {
+        return;
+    }
+    let offset =
+        |counter: u64| ((draw(client_key, counter) as u128 * r.epoch_us as u128) >> 64) as u64;
+    if count == 1 {
+        // Nearly always, at the rates where sweeps and responses cost the most: one draw, which
+        // cannot collide, and no array to sort it into.
+        each(offset(1));
         return;
     }
     let mut inline = [0u64; INLINE_DRAWS];
@@ -602,7 +720,7 @@ fn epoch_draws(r: &Regime, client_key: u64, mut each: impl FnMut(u64)) {
     let mut counter = 1;
     let mut filled = 0;
     while filled < offsets.len() {
-        let offset = ((draw(client_key, counter) as u128 * r.epoch_us as u128) >> 64) as u64;
+        let offset = offset(counter);
         counter += 1;
         let at = offsets[..filled].partition_point(|&o| o < offset);
         if at < filled && offsets[at] == offset {
@@ -711,6 +829,58 @@ mod tests {
             assert_eq!(swept, replayed);
             assert!(!swept.is_empty());
         }
+    }
+
+    #[test]
+    fn a_marked_span_finds_what_the_streams_replay() {
+        let mut s = streams(0.3, 12_000);
+        let epoch_us = s.epoch_end(0);
+        let mut swept = 0;
+        for epoch in 0..6 {
+            let lo = epoch * epoch_us;
+            s.sweep(lo, lo + epoch_us, 0..12_000, |_| swept += 1);
+        }
+        assert!(swept > 0);
+        let span = s.marked_span().unwrap();
+        // Only the last four epochs keep their marks.
+        assert_eq!((span.from(), span.until()), (2 * epoch_us, 6 * epoch_us));
+        let mut g = 0x5eed_u64;
+        let mut next = |below: u64| {
+            g = draw(g, 1);
+            g % below
+        };
+        let mut found = 0;
+        for _ in 0..20_000 {
+            let client = next(12_500) as u32;
+            let from = span.from() + next(4 * epoch_us);
+            let to = (from + 1 + next(epoch_us * 3 / 2)).min(span.until());
+            let mut replayed = Vec::new();
+            s.for_each(client, from, to, |t| replayed.push(t));
+            let mut seen = Vec::new();
+            span.for_each(client, from, to, |t| seen.push(t));
+            assert_eq!(seen, replayed, "client {client} in [{from}, {to})");
+            assert_eq!(span.count(client, from, to), replayed.len() as u64);
+            found += seen.len();
+        }
+        assert!(found > 1000, "{found}");
+    }
+
+    #[test]
+    fn a_marked_span_needs_a_complete_sweep() {
+        let mut s = streams(0.3, 12_000);
+        let epoch_us = s.epoch_end(0);
+        s.sweep(0, epoch_us, 0..12_000, |_| {});
+        s.sweep(epoch_us, 2 * epoch_us, 0..6_000, |_| {});
+        let span = s.marked_span().unwrap();
+        assert_eq!((span.from(), span.until()), (0, epoch_us));
+        // A new regime's span begins with its first complete epoch.
+        s.begin_regime(epoch_us / 2, 0.3, 13_000);
+        let span = s.marked_span().unwrap();
+        assert_eq!((span.from(), span.until()), (0, 0));
+        s.begin_regime(epoch_us, 0.0, 13_000);
+        let span = s.marked_span().unwrap();
+        assert_eq!((span.from(), span.until()), (epoch_us, u64::MAX));
+        assert_eq!(span.count(5, epoch_us, 9 * epoch_us), 0);
     }
 
     #[test]
