@@ -200,6 +200,11 @@ impl<P: Copy> TimeQueue<P> {
         self.in_order.get(index).map(|e| e.time)
     }
 
+    /// Whether no entry is scheduled.
+    pub fn is_empty(&self) -> bool {
+        self.head == u128::MAX
+    }
+
     pub fn len(&self) -> usize {
         self.in_order.len() + self.out_of_order.len()
     }

@@ -276,6 +276,9 @@ struct Timer {
 enum Task {
     /// Clients `next..end` have just been added: give them fresh records.
     AddClients { next: u32, end: u32 },
+    /// The first requests of a group of joining clients go into the send queue, under the keys the
+    /// group gives them (see `set_client_count`).
+    ScheduleFirstSends(JoinGroup),
     /// The server restarts now: it goes down and drops the jobs in service.
     Restart,
     /// The restart drops the queued jobs (the queue's own order makes the chunks).
@@ -293,6 +296,9 @@ enum Task {
 
 /// Clients per chunk of a [`Task`]: a few microseconds of work.
 const TASK_CHUNK: u32 = 1024;
+/// Clients per chunk of [`Task::ScheduleFirstSends`]: a phase costs a power function, some tens of
+/// nanoseconds, so fewer of them make a few microseconds of work.
+const FIRST_SENDS_CHUNK: u32 = 64;
 /// What a chunk costs against [`World::advance`]'s budget, in ordinary events: about the time that
 /// many events take, so that a budget bounds the time of a call whatever the events are.
 const TASK_CHUNK_COST: u64 = 64;
@@ -301,8 +307,9 @@ const TASK_CHUNK_COST: u64 = 64;
 ///
 /// Their phases are the order statistics of uniform draws in [start, start + span), generated one at
 /// a time in increasing order (the survival form S_k = S_(k−1) · V^(1/m), m the clients left): the
-/// client with the k-th smallest phase gets index `first + k`, so no sort and no queue entry per
-/// client is needed.
+/// client with the k-th smallest phase gets index `first + k`, so no sort is needed. While other
+/// clients' sends are scheduled, the group is a source of events of its own (no queue entry per
+/// client); otherwise a task puts its first requests into the send queue, in order.
 #[derive(Clone, Copy, Debug)]
 struct JoinGroup {
     first: u32,
@@ -1096,6 +1103,12 @@ impl World {
         let seq = self.seq();
         self.tasks
             .push(self.now, seq, Task::AddClients { next: old, end: n });
+        // With no send scheduled (the first clients, or the first since all left), the first requests
+        // can go straight into the send queue, in order: one source fewer for every event of the
+        // first period, and the sliced polling loop's fast paths from the start. Otherwise they
+        // would go behind later sends, out of order, and they come from the group itself.
+        let into_send_queue = self.sends.is_empty() && self.joins.is_empty();
+        let schedule_seq = if into_send_queue { self.seq() } else { 0 };
         // Every joining client's first request is scheduled now, in client order.
         let seq_base = self.next_seq;
         self.next_seq += (n - old) as u64;
@@ -1116,7 +1129,12 @@ impl World {
             next_key: NO_EVENT,
         };
         self.draw_next_phase(&mut group);
-        self.joins.push(group);
+        if into_send_queue {
+            let task = Task::ScheduleFirstSends(group);
+            self.tasks.push(self.now, schedule_seq, task);
+        } else {
+            self.joins.push(group);
+        }
     }
 
     /// Draws the phase of `group.next` and sets the group's key.
@@ -1172,6 +1190,21 @@ impl World {
                 }
                 self.records = stop;
                 (stop < end).then_some(Task::AddClients { next: stop, end })
+            }
+            Task::ScheduleFirstSends(mut group) => {
+                // No change of the client count comes before this is done (`finish_tasks_now`),
+                // so every client of the group is still there.
+                let stop = group.next.saturating_add(FIRST_SENDS_CHUNK).min(group.end);
+                while group.next < stop {
+                    let (at, seq) = group.next_key;
+                    let client = self.client_ref(group.next);
+                    self.sends.push(at, seq, client);
+                    group.next += 1;
+                    if group.next < group.end {
+                        self.draw_next_phase(&mut group);
+                    }
+                }
+                (group.next < group.end).then_some(Task::ScheduleFirstSends(group))
             }
             Task::Restart => {
                 self.begin_restart();
