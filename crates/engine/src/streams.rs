@@ -313,19 +313,35 @@ impl Streams {
         if clients.start == 0 {
             marks.begin(regime, epoch, r.n_clients);
         }
-        for client in clients.start..end {
-            let key = client_key(r, epoch, client);
-            // Most clients have no message in an epoch: the count alone decides, without a call.
-            if key < r.thresholds[0] {
-                continue;
+        // Most clients have no message in an epoch, as the count's first threshold tells. Clients go
+        // a word of marks at a time: first the keys and which of them have messages, without a
+        // branch (one per client would be mispredicted about as often as a client has a message),
+        // then the draws of those that have.
+        let no_message_below = r.thresholds[0];
+        let mut first = clients.start;
+        while first < end {
+            let word = first / 64;
+            let stop = ((word + 1) * 64).min(end);
+            let mut keys = [0u64; 64];
+            let mut found = 0u64;
+            for client in first..stop {
+                let key = client_key(r, epoch, client);
+                keys[(client % 64) as usize] = key;
+                found |= u64::from(key >= no_message_below) << (client % 64);
             }
-            marks.set(client);
-            epoch_draws(r, key, |offset| {
-                let t = epoch_start + offset;
-                if lo <= t && t < hi {
-                    out((t - lo) << 32 | client as u64);
-                }
-            });
+            marks.bits[word as usize] |= found;
+            while found != 0 {
+                let bit = found.trailing_zeros();
+                found &= found - 1;
+                let client = word * 64 + bit;
+                epoch_draws(r, keys[bit as usize], |offset| {
+                    let t = epoch_start + offset;
+                    if lo <= t && t < hi {
+                        out((t - lo) << 32 | client as u64);
+                    }
+                });
+            }
+            first = stop;
         }
         if end == r.n_clients {
             marks.complete = true;
@@ -465,11 +481,6 @@ impl Marks {
         self.complete = false;
         self.bits.clear();
         self.bits.resize((n_clients as usize).div_ceil(64), 0);
-    }
-
-    #[inline]
-    fn set(&mut self, client: u32) {
-        self.bits[client as usize / 64] |= 1 << (client % 64);
     }
 
     #[inline]
