@@ -125,6 +125,25 @@ impl<T: Copy> BlockDeque<T> {
         self.middle.front().unwrap_or(&self.back).first()
     }
 
+    /// Takes out the first block (with the read position in it) and the last, for a run of pops and
+    /// pushes on local variables, which the compiler keeps in registers: see [`BlockEnds`].
+    #[inline]
+    pub fn take_ends(&mut self) -> BlockEnds<T> {
+        BlockEnds {
+            front: std::mem::take(&mut self.front),
+            read: self.read,
+            back: std::mem::take(&mut self.back),
+        }
+    }
+
+    /// Puts back what [`take_ends`](Self::take_ends) took.
+    #[inline]
+    pub fn put_ends(&mut self, ends: BlockEnds<T>) {
+        self.front = ends.front;
+        self.read = ends.read;
+        self.back = ends.back;
+    }
+
     #[inline]
     pub fn len(&self) -> usize {
         self.front.len() - self.read + self.middle.len() * BLOCK + self.back.len()
@@ -167,6 +186,42 @@ impl<T: Copy> BlockDeque<T> {
 }
 
 /// Entries per block of a [`BlockVec`]: 65,536.
+/// The first and last blocks of a [`BlockDeque`], taken out of it: popping stops at the end of the
+/// first block, and pushing at the end of the last one's room (the deque itself moves on to the next
+/// block).
+pub(crate) struct BlockEnds<T> {
+    front: Vec<T>,
+    read: usize,
+    back: Vec<T>,
+}
+
+impl<T: Copy> BlockEnds<T> {
+    /// The first entry, unless the first block is used up.
+    #[inline(always)]
+    pub fn front(&self) -> Option<&T> {
+        self.front.get(self.read)
+    }
+
+    /// Removes the first entry, which [`front`](Self::front) returned.
+    #[inline(always)]
+    pub fn pop_front(&mut self) {
+        self.read += 1;
+    }
+
+    /// Whether the last block has room for one more entry.
+    #[inline(always)]
+    pub fn has_room(&self) -> bool {
+        self.back.len() < self.back.capacity()
+    }
+
+    /// Adds an entry at the back, where [there is room](Self::has_room).
+    #[inline(always)]
+    pub fn push_back(&mut self, value: T) {
+        debug_assert!(self.has_room());
+        self.back.push(value);
+    }
+}
+
 const VEC_BLOCK_BITS: u32 = 16;
 const VEC_BLOCK: usize = 1 << VEC_BLOCK_BITS;
 

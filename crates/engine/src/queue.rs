@@ -7,7 +7,7 @@
 //! heap instead, and `pop` takes the smaller of the two heads. The result is always exactly ordered by
 //! (time, sequence), whatever the order of insertion.
 
-use crate::blocks::BlockDeque;
+use crate::blocks::{BlockDeque, BlockEnds};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -136,7 +136,13 @@ impl<P: Copy> TimeQueue<P> {
         // Not `then_some`: that would build the view, and so drop it (setting the head from the FIFO
         // alone), even when the heap holds entries.
         if self.out_of_order.is_empty() {
-            Some(InOrder { queue: self })
+            let ends = self.in_order.take_ends();
+            let back = self.back;
+            Some(InOrder {
+                queue: self,
+                ends,
+                back,
+            })
         } else {
             None
         }
@@ -245,25 +251,31 @@ impl<P: Copy> TimeQueue<P> {
 /// Its head is set again when this is dropped.
 pub(crate) struct InOrder<'a, P: Copy> {
     queue: &'a mut TimeQueue<P>,
+    /// The FIFO's first and last blocks, on local variables while the view lives.
+    ends: BlockEnds<Entry<P>>,
+    /// The key of the FIFO's last entry.
+    back: u128,
 }
 
 impl<P: Copy> InOrder<'_, P> {
-    /// The earliest entry.
+    /// The earliest entry, unless the FIFO's first block is used up: the view then stops, and the
+    /// queue itself goes on to the next block.
     #[inline(always)]
     pub fn front(&self) -> Option<&Entry<P>> {
-        self.queue.in_order.front()
+        self.ends.front()
     }
 
-    /// Removes the earliest entry.
+    /// Removes the earliest entry, which [`front`](Self::front) returned.
     #[inline(always)]
     pub fn pop_front(&mut self) {
-        self.queue.in_order.pop_front();
+        self.ends.pop_front();
     }
 
-    /// Whether an entry at `time` would go after every entry (with a new, larger sequence number).
+    /// Whether an entry at `time` can be pushed: it would go after every entry (with a new, larger
+    /// sequence number), and the FIFO's last block has room for it.
     #[inline(always)]
     pub fn fits_at_back(&self, time: u64) -> bool {
-        time >= unpack(self.queue.back).0
+        time >= unpack(self.back).0 && self.ends.has_room()
     }
 
     /// Schedules `payload` at `time`, which must [fit at the back](Self::fits_at_back); `seq` must be
@@ -271,14 +283,17 @@ impl<P: Copy> InOrder<'_, P> {
     #[inline(always)]
     pub fn push_back(&mut self, time: u64, seq: u64, payload: P) {
         debug_assert!(self.fits_at_back(time));
-        self.queue.in_order.push_back(Entry { time, seq, payload });
-        self.queue.back = pack((time, seq));
+        self.ends.push_back(Entry { time, seq, payload });
+        self.back = pack((time, seq));
     }
 }
 
 impl<P: Copy> Drop for InOrder<'_, P> {
     fn drop(&mut self) {
         let queue = &mut *self.queue;
+        let ends = std::mem::replace(&mut self.ends, queue.in_order.take_ends());
+        queue.in_order.put_ends(ends);
+        queue.back = self.back;
         match queue.in_order.front() {
             Some(first) => queue.head = pack(first.key()),
             None => {
@@ -323,30 +338,46 @@ mod tests {
             plain.push(seq * 3, seq, seq);
         }
         let mut seq = 5_000;
-        // Rotate entries to the back, as polls are, emptying the queue once on the way.
-        for round in 0..3u64 {
+        let mut rotated_by_view = 0;
+        // Rotate entries to the back, as polls are: through the view while it can (it stops at the
+        // ends of blocks), through the queue itself when it cannot.
+        for _ in 0..30_000 {
             let mut view = viewed.in_order_mut().unwrap();
-            for _ in 0..(4_000 + round * 1_000) {
-                let e = *view.front().unwrap();
-                let later = e.time + 20_000;
-                assert!(view.fits_at_back(later));
+            let e = *view.front().unwrap_or(&Entry {
+                time: u64::MAX,
+                seq: 0,
+                payload: 0,
+            });
+            let later = e.time.wrapping_add(20_000);
+            let by_view = e.time != u64::MAX && view.fits_at_back(later);
+            if by_view {
                 view.pop_front();
                 view.push_back(later, seq, e.payload);
-                let p = plain.pop().unwrap();
-                assert_eq!(p.key(), e.key());
-                plain.push(later, seq, p.payload);
-                seq += 1;
+                rotated_by_view += 1;
             }
             drop(view);
+            if !by_view {
+                let e = viewed.pop().unwrap();
+                viewed.push(e.time + 20_000, seq, e.payload);
+            }
+            let p = plain.pop().unwrap();
+            plain.push(p.time + 20_000, seq, p.payload);
+            seq += 1;
             assert_eq!(viewed.peek_key(), plain.peek_key());
+            assert_eq!(viewed.len(), plain.len());
         }
-        let mut view = viewed.in_order_mut().unwrap();
-        while view.front().is_some() {
-            view.pop_front();
+        assert!(rotated_by_view > 25_000, "{rotated_by_view}");
+        // Emptied through the view and the queue, it takes any entry next, as the plain one does.
+        while !viewed.is_empty() {
+            let mut view = viewed.in_order_mut().unwrap();
+            if view.front().is_some() {
+                view.pop_front();
+            } else {
+                drop(view);
+                viewed.pop();
+            }
         }
-        drop(view);
         assert_eq!(viewed.peek_key(), NO_EVENT);
-        // An emptied queue takes any entry next, as the plain one does.
         viewed.push(1, seq, 0);
         assert_eq!(viewed.last_time_if_in_order(), Some(1));
         let keys: Vec<_> = plain.drain_sorted().iter().map(Entry::key).collect();
