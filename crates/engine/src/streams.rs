@@ -358,7 +358,8 @@ pub(crate) struct MarkedSpan<'a> {
     /// nothing at all when the regime has no messages.
     from: u64,
     until: u64,
-    marks: &'a [Marks; MARKED_EPOCHS],
+    /// The marks' words, epoch e's at `e % MARKED_EPOCHS`.
+    words: [&'a [u64]; MARKED_EPOCHS],
 }
 
 impl Streams {
@@ -392,7 +393,7 @@ impl Streams {
             regime,
             from,
             until,
-            marks,
+            words: std::array::from_fn(|slot| marks[slot].bits.as_slice()),
         })
     }
 }
@@ -421,9 +422,9 @@ impl MarkedSpan<'_> {
         let mut epoch = r.epoch_of(from);
         let mut epoch_start = epoch * r.epoch_us;
         while epoch_start < to {
-            let bits = &self.marks[epoch as usize % MARKED_EPOCHS].bits;
+            let words = self.words[epoch as usize % MARKED_EPOCHS];
             // A client past the regime's clients has no message in it, and no bit set.
-            let marked = bits
+            let marked = words
                 .get(client as usize / 64)
                 .is_some_and(|word| word >> (client % 64) & 1 != 0);
             if marked {
