@@ -414,7 +414,7 @@ impl World {
             }
             let client = e.payload;
             let record = &mut clients[client.id as usize];
-            if record.from < span.from() || record.cursor != log_end {
+            if record.cursor != log_end {
                 break;
             }
             sends.pop_front();
@@ -431,17 +431,29 @@ impl World {
             let to = finish + 1;
             let from = std::mem::replace(&mut record.from, to);
             let reply_at = finish + latency;
+            // The marks cover the last few epochs: a poll interval longer than that (ten seconds,
+            // say) needs the streams' own look, which draws for every epoch.
+            let marked = from >= span.from();
             let carried = if reply_at < end {
                 let mut carried = 0;
-                span.for_each(client.id, from, to, |created| {
+                let mut record_latency = |created| {
                     second_latency.record(reply_at - created);
                     carried += 1;
-                });
+                };
+                if marked {
+                    span.for_each(client.id, from, to, &mut record_latency);
+                } else {
+                    streams.for_each(client.id, from, to, &mut record_latency);
+                }
                 delivered += carried;
                 delivered_responses += u64::from(carried > 0);
                 carried
             } else {
-                let carried = span.count(client.id, from, to);
+                let carried = if marked {
+                    span.count(client.id, from, to)
+                } else {
+                    streams.count(client.id, from, to)
+                };
                 if carried > 0 {
                     let delivery = Delivery::Response {
                         client,
