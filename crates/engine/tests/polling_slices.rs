@@ -103,6 +103,60 @@ fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
     }
 }
 
+/// With tens of thousands of clients the send queue spans several blocks, and the fast loop for simple
+/// polls (`run_steady_polls`) stops at the end of each block and at each change: the outputs are still
+/// the event-by-event loop's, through live changes of the rate, the interval, the client count and the
+/// service time.
+#[test]
+fn the_sliced_loop_matches_the_event_by_event_loop_across_queue_blocks() {
+    let base = RawParams {
+        n_clients: 30_000,
+        poll_interval: SimDuration::from_millis(300),
+        message_rate: 0.4,
+        latency: SimDuration::from_millis(20),
+        n_workers: 64,
+        service: SimDuration::from_micros(500),
+        seed: 41,
+        ..RawParams::default()
+    };
+    let changes = [
+        RawParams {
+            message_rate: 2.0,
+            ..base.clone()
+        },
+        RawParams {
+            poll_interval: SimDuration::from_millis(170),
+            message_rate: 2.0,
+            ..base.clone()
+        },
+        RawParams {
+            n_clients: 41_000,
+            poll_interval: SimDuration::from_millis(170),
+            service: SimDuration::from_micros(300),
+            ..base.clone()
+        },
+    ];
+    let params = Params::try_from(base.clone()).unwrap();
+    let mut sliced = World::new(&params, Strategy::Polling);
+    let mut reference = World::new(&params, Strategy::Polling);
+    reference.advance_polling_event_by_event();
+    for (i, change) in changes.iter().enumerate() {
+        let until = SimTime::from_micros(1_500_000 * (i as u64 + 1));
+        reference.run_until(until);
+        sliced.run_until(until);
+        let context = format!("before change {i}");
+        assert_same_output(&output(&sliced), &output(&reference), &context);
+        let p = Params::try_from(change.clone()).unwrap();
+        sliced.set_params(&p);
+        reference.set_params(&p);
+    }
+    let until = SimTime::from_secs(6);
+    reference.run_until(until);
+    sliced.run_until(until);
+    assert_same_output(&output(&sliced), &output(&reference), "at the end");
+    sliced.audit().check().unwrap();
+}
+
 /// A budget bounds the work of one call even when every client sends at the same instant (a synchronized
 /// start), so that a browser frame never waits on a burst: the sliced loop stops part-way through an
 /// instant, as the event-by-event loop does. What cannot stop part-way is bounded by the server: at most
