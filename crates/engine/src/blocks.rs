@@ -250,11 +250,6 @@ impl<T> BlockVec<T> {
     }
 
     #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    #[inline]
     pub fn get(&self, index: usize) -> Option<&T> {
         (index < self.len).then(|| &self[index])
     }
@@ -272,15 +267,6 @@ impl<T> BlockVec<T> {
     /// Bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
         self.blocks.len() * VEC_BLOCK * std::mem::size_of::<T>()
-    }
-}
-
-impl<T: Clone> BlockVec<T> {
-    /// Grows to `len` entries, filling with `value` (never shrinks).
-    pub fn extend_to(&mut self, len: usize, value: T) {
-        while self.len < len {
-            self.push(value.clone());
-        }
     }
 }
 
@@ -309,15 +295,13 @@ mod tests {
         for i in 0..200_000u32 {
             v.push(i);
         }
-        assert_eq!(v.len(), 200_000);
         assert_eq!(v[65_535], 65_535);
         assert_eq!(v[65_536], 65_536);
         v[199_999] = 7;
         assert_eq!(v.get(199_999), Some(&7));
         assert_eq!(v.get(200_000), None);
         assert_eq!(v.iter_to(3).copied().collect::<Vec<_>>(), vec![0, 1, 2]);
-        v.extend_to(200_002, 9);
-        assert_eq!(v.get(200_001), Some(&9));
+        assert_eq!(v.iter_to(usize::MAX).count(), 200_000);
     }
 
     #[test]

@@ -6,8 +6,6 @@
 //! appending keeps a list sorted, and an early answer unlinks its client in O(1). After τ changes, new
 //! holds go to the list of the new τ; the earliest deadline is the smallest head among the lists.
 
-use crate::blocks::BlockVec;
-
 const NIL: u32 = u32::MAX;
 /// The deadline of a client that is not linked.
 const UNLINKED: u64 = u64::MAX;
@@ -37,22 +35,69 @@ struct List {
 
 #[derive(Default)]
 pub(crate) struct HoldTimers {
-    links: BlockVec<Link>,
+    links: Links,
     lists: Vec<List>,
 }
 
-impl HoldTimers {
-    /// Makes room for the links of clients `0..n_clients`, so that a client's first hold never has to
-    /// make room for every client before it: with clients added a chunk at a time, a hold of a client
-    /// far beyond the others would otherwise add millions of links in one event (20 ms at 10 M).
-    pub fn make_room(&mut self, n_clients: u32) {
-        self.links.extend_to(n_clients as usize, FREE);
+/// Links per block of [`Links`].
+const LINK_BLOCK_BITS: u32 = 16;
+const LINK_BLOCK: usize = 1 << LINK_BLOCK_BITS;
+
+/// Every client's link, in blocks of [`LINK_BLOCK`] made when a client of theirs is first held. Clients
+/// join a group at a time, in phase order, so the first hold of a client of a new group can be far
+/// beyond every client held before: it makes its own block (a fraction of a millisecond), not every
+/// block before it, which at 10 million clients was one event of 20 ms.
+#[derive(Default)]
+struct Links {
+    /// An empty block stands for one whose links are all free.
+    blocks: Vec<Vec<Link>>,
+}
+
+impl Links {
+    fn get(&self, id: u32) -> Option<&Link> {
+        let block = self.blocks.get((id >> LINK_BLOCK_BITS) as usize)?;
+        block.get(id as usize & (LINK_BLOCK - 1))
     }
 
+    /// Makes the block of client `id`'s link, if it is not made yet.
+    fn make(&mut self, id: u32) {
+        let index = (id >> LINK_BLOCK_BITS) as usize;
+        if self.blocks.len() <= index {
+            self.blocks.resize_with(index + 1, Vec::new);
+        }
+        if self.blocks[index].is_empty() {
+            self.blocks[index] = vec![FREE; LINK_BLOCK];
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Link> {
+        self.blocks.iter().flatten()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let links: usize = self.blocks.iter().map(Vec::capacity).sum();
+        links * std::mem::size_of::<Link>()
+            + self.blocks.capacity() * std::mem::size_of::<Vec<Link>>()
+    }
+}
+
+impl std::ops::Index<u32> for Links {
+    type Output = Link;
+    fn index(&self, id: u32) -> &Link {
+        &self.blocks[(id >> LINK_BLOCK_BITS) as usize][id as usize & (LINK_BLOCK - 1)]
+    }
+}
+
+impl std::ops::IndexMut<u32> for Links {
+    fn index_mut(&mut self, id: u32) -> &mut Link {
+        &mut self.blocks[(id >> LINK_BLOCK_BITS) as usize][id as usize & (LINK_BLOCK - 1)]
+    }
+}
+
+impl HoldTimers {
     /// Client `id`'s request is held from now until `deadline` = now + `tau`.
     pub fn insert(&mut self, id: u32, deadline: u64, seq: u64, tau: u64) {
-        let index = id as usize;
-        self.links.extend_to(index + 1, FREE);
+        self.links.make(id);
         self.remove(id);
         let list = match self.lists.iter().position(|l| l.tau == tau) {
             Some(list) => list,
@@ -67,7 +112,7 @@ impl HoldTimers {
             }
         };
         let tail = self.lists[list].tail;
-        self.links[index] = Link {
+        self.links[id] = Link {
             prev: tail,
             next: NIL,
             deadline,
@@ -76,14 +121,14 @@ impl HoldTimers {
         if tail == NIL {
             self.lists[list].head = id;
         } else {
-            self.links[tail as usize].next = id;
+            self.links[tail].next = id;
         }
         self.lists[list].tail = id;
     }
 
     /// Client `id`'s hold ended (answered, dropped or gone); nothing happens if it had none.
     pub fn remove(&mut self, id: u32) {
-        let Some(&link) = self.links.get(id as usize) else {
+        let Some(&link) = self.links.get(id) else {
             return;
         };
         if link.deadline == UNLINKED {
@@ -95,7 +140,7 @@ impl HoldTimers {
                     list.head = link.next;
                 }
             }
-            prev => self.links[prev as usize].next = link.next,
+            prev => self.links[prev].next = link.next,
         }
         match link.next {
             NIL => {
@@ -103,9 +148,9 @@ impl HoldTimers {
                     list.tail = link.prev;
                 }
             }
-            next => self.links[next as usize].prev = link.prev,
+            next => self.links[next].prev = link.prev,
         }
-        self.links[id as usize] = FREE;
+        self.links[id] = FREE;
     }
 
     /// The (deadline, sequence) of the earliest timeout and its client.
@@ -115,7 +160,7 @@ impl HoldTimers {
             .iter()
             .filter(|l| l.head != NIL)
             .map(|l| {
-                let link = &self.links[l.head as usize];
+                let link = &self.links[l.head];
                 ((link.deadline, link.seq), l.head)
             })
             .min()
@@ -123,10 +168,7 @@ impl HoldTimers {
 
     /// Held requests now.
     pub fn len(&self) -> usize {
-        self.links
-            .iter_to(self.links.len())
-            .filter(|l| l.deadline != UNLINKED)
-            .count()
+        self.links.iter().filter(|l| l.deadline != UNLINKED).count()
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -154,5 +196,24 @@ mod tests {
         assert_eq!(order, vec![(70, 2), (100, 0), (130, 3)]);
         assert_eq!(h.len(), 0);
         h.remove(7); // Never held: nothing happens.
+    }
+
+    #[test]
+    fn a_client_far_beyond_the_others_makes_only_its_own_block() {
+        let mut h = HoldTimers::default();
+        h.insert(9_999_999, 400, 1, 100);
+        assert_eq!(h.links.blocks.iter().filter(|b| !b.is_empty()).count(), 1);
+        h.insert(3, 500, 2, 100);
+        h.insert(200_000, 600, 3, 100);
+        h.remove(5_000_000); // In a block never made: nothing happens.
+        h.remove(70_000); // In a block made for another: nothing happens.
+        assert_eq!(h.len(), 3);
+        assert_eq!(h.links.blocks.iter().filter(|b| !b.is_empty()).count(), 3);
+        let mut order = Vec::new();
+        while let Some((key, id)) = h.peek() {
+            order.push((key.0, id));
+            h.remove(id);
+        }
+        assert_eq!(order, vec![(400, 9_999_999), (500, 3), (600, 200_000)]);
     }
 }

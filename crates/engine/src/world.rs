@@ -1188,9 +1188,6 @@ impl World {
                 for id in next..stop {
                     self.add_client(id, cursor);
                 }
-                if self.strategy == Strategy::LongPolling {
-                    self.holds.make_room(stop);
-                }
                 self.records = stop;
                 (stop < end).then_some(Task::AddClients { next: stop, end })
             }
