@@ -14,7 +14,11 @@
 //! large budget), it goes further: each request sent in it is taken through its whole life at once
 //! (arrival, start, finish, response) as far as that goes before the slice's end, and joins the queues
 //! only for the rest (`run_whole_lives`). That is the same order of effects, as explained there, and
-//! it spares most requests three queues.
+//! it spares most requests three queues. Most of those lives are the simple case: a worker is free
+//! when the poll arrives, and its response leaves before the slice ends. `run_steady_polls` takes
+//! runs of them in a tight loop (the queues used as plain FIFOs, the counters added up once, a
+//! client's messages found from the marks of the last sweeps, nine times in ten with no draw), and
+//! hands the first poll that is not such a case to the general code.
 //!
 //! The result does not depend on where slices end, so a run is the same however it is sliced into
 //! calls, and it is the same as the event-by-event loop's (`tests/polling_slices.rs`). At one instant,
