@@ -97,8 +97,9 @@ impl std::error::Error for RunError {}
 /// Runs one world per configured strategy, one after the other, and reports on each.
 ///
 /// Each world is advanced in slices of at most [`SLICE`] and [`EVENTS_PER_SLICE`] events so that
-/// `progress` can be updated between them; the slicing does not change the results, since a run is a pure function of its
-/// parameters. Only one world is alive at a time, so memory is that of the largest world.
+/// `progress` can be updated between them; the slicing does not change the results, since a run is a
+/// pure function of its parameters. Only one world is alive at a time, so memory is that of the
+/// largest world.
 pub fn run<W: Write>(
     config: &RunConfig,
     progress: &mut Progress<W>,

@@ -185,7 +185,6 @@ impl<T: Copy> BlockDeque<T> {
     }
 }
 
-/// Entries per block of a [`BlockVec`]: 65,536.
 /// The first and last blocks of a [`BlockDeque`], taken out of it: popping stops at the end of the
 /// first block, and pushing at the end of the last one's room (the deque itself moves on to the next
 /// block).
@@ -193,6 +192,16 @@ pub(crate) struct BlockEnds<T> {
     front: Vec<T>,
     read: usize,
     back: Vec<T>,
+}
+
+impl<T> Default for BlockEnds<T> {
+    fn default() -> Self {
+        BlockEnds {
+            front: Vec::new(),
+            read: 0,
+            back: Vec::new(),
+        }
+    }
 }
 
 impl<T: Copy> BlockEnds<T> {
@@ -222,6 +231,7 @@ impl<T: Copy> BlockEnds<T> {
     }
 }
 
+/// Entries per block of a [`BlockVec`]: 65,536.
 const VEC_BLOCK_BITS: u32 = 16;
 const VEC_BLOCK: usize = 1 << VEC_BLOCK_BITS;
 

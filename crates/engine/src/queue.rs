@@ -291,8 +291,7 @@ impl<P: Copy> InOrder<'_, P> {
 impl<P: Copy> Drop for InOrder<'_, P> {
     fn drop(&mut self) {
         let queue = &mut *self.queue;
-        let ends = std::mem::replace(&mut self.ends, queue.in_order.take_ends());
-        queue.in_order.put_ends(ends);
+        queue.in_order.put_ends(std::mem::take(&mut self.ends));
         queue.back = self.back;
         match queue.in_order.front() {
             Some(first) => queue.head = pack(first.key()),

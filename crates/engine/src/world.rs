@@ -1108,6 +1108,8 @@ impl World {
         // first period, and the sliced polling loop's fast paths from the start. Otherwise they
         // would go behind later sends, out of order, and they come from the group itself.
         let into_send_queue = self.sends.is_empty() && self.joins.is_empty();
+        // Its task's key comes before the group's keys, as the group's events came after the task
+        // that adds the clients.
         let schedule_seq = if into_send_queue { self.seq() } else { 0 };
         // Every joining client's first request is scheduled now, in client order.
         let seq_base = self.next_seq;

@@ -347,8 +347,8 @@ impl World {
     /// Takes the polls sent from now on through their whole lives, as `run_whole_lives` does, for as
     /// long as each is the simple case: sent, answered and (if its response carries messages) back at
     /// its client before `end`, or at least answered; a worker free when it arrives; no job in service
-    /// finishing before it; its client's messages covered by `span`. Stops at the first send that is
-    /// not, leaving it to the general code. Returns the number of events.
+    /// finishing before it; no broadcast message waiting for its client. Stops at the first send that
+    /// is not, leaving it to the general code. Returns the number of events.
     ///
     /// The effects and their order are those of the general code (the same sequence numbers in the
     /// same order, so the same state), but each poll costs a few dozen instructions: the queues'
