@@ -156,15 +156,21 @@ impl<P: Copy> TimeQueue<P> {
         }
         // The common case: only the FIFO holds entries, and its next one is the new head.
         let entry = self.in_order.pop_front()?;
+        self.head_from_fifo();
+        Some(entry)
+    }
+
+    /// Sets the head from the FIFO's first entry, when the heap is empty.
+    #[inline]
+    fn head_from_fifo(&mut self) {
         match self.in_order.front() {
-            Some(next) => self.head = pack(next.key()),
+            Some(first) => self.head = pack(first.key()),
             None => {
                 self.head = u128::MAX;
                 // An empty FIFO takes any entry next.
                 self.back = 0;
             }
         }
-        Some(entry)
     }
 
     /// [`pop`](Self::pop) when the heap holds entries: the earlier of the two heads.
@@ -293,13 +299,7 @@ impl<P: Copy> Drop for InOrder<'_, P> {
         let queue = &mut *self.queue;
         queue.in_order.put_ends(std::mem::take(&mut self.ends));
         queue.back = self.back;
-        match queue.in_order.front() {
-            Some(first) => queue.head = pack(first.key()),
-            None => {
-                queue.head = u128::MAX;
-                queue.back = 0;
-            }
-        }
+        queue.head_from_fifo();
     }
 }
 
