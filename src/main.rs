@@ -9,6 +9,13 @@ mod animation;
 mod app;
 mod charts;
 mod csp_style;
+// Only the browser build starts a worker; natively the protocol is tested, not used.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod worker;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// The attribute that marks a mount point, and the one set on it once mounted (so that loading the
 /// script twice mounts nothing twice).
@@ -16,6 +23,14 @@ const MOUNT: &str = "data-pollstream";
 const MOUNTED: &str = "data-pollstream-mounted";
 
 fn main() {
+    // The same module runs the simulation's worker (src/worker), where there is no window.
+    if web_sys::window().is_none() {
+        #[cfg(target_arch = "wasm32")]
+        if let Ok(scope) = wasm_bindgen::JsCast::dyn_into(js_sys::global()) {
+            worker::run::start(scope);
+        }
+        return;
+    }
     #[cfg(feature = "bench")]
     if app::bench::requested() {
         app::perf::install_panic_hook();

@@ -1,8 +1,9 @@
 //! The browser app: a thin shell around pure parts.
 //!
 //! - [`state`]: what the reader chose, changed only by [`state::Action`]s through `use_reducer`;
-//! - [`sim`]: the worlds in lockstep and their pacing, kept in `use_mut_ref` and driven by an
-//!   animation-frame loop under a per-frame time budget;
+//! - [`sim`]: the worlds in lockstep and their pacing under a time budget, run by a [`host`] kept in
+//!   `use_mut_ref`: in a Web Worker ([`crate::worker`]) when there is one, else on the page's
+//!   animation frames;
 //! - [`snapshot`]: an immutable picture published on a [`bus`] a few times a second, which only the
 //!   panels that show it subscribe to;
 //! - [`story`], [`chart_data`], [`csv`]: what the panels make of a snapshot.
@@ -22,6 +23,7 @@ pub mod bus;
 pub mod chart_data;
 pub mod controls;
 pub mod csv;
+pub mod host;
 pub mod page;
 pub mod palette;
 pub mod panels;
@@ -48,13 +50,14 @@ use yew::prelude::*;
 use crate::animation::{AnimationFeed, ServerAnimation};
 use bus::{Bus, BusHandle};
 use controls::{MainSliders, MoreParams, Presets, Strategies, Transport};
+use host::SimHost;
 use panels::{ChartGroup, Charts, Story, SummaryTable, UrlNotice};
-use sim::{Driver, Sim};
 use snapshot::Snapshot;
 use state::{Action, UiState};
 use url::{Panel, Panels};
 
-/// Wall-clock time the simulation may use per animation frame, in milliseconds.
+/// Wall-clock time the simulation may use per animation frame when it runs on the page (no worker),
+/// in milliseconds.
 pub const FRAME_BUDGET_MS: f64 = 8.0;
 /// The page address is rewritten at most this often while the reader drags.
 pub const ADDRESS_EVERY_MS: f64 = 300.0;
@@ -122,9 +125,10 @@ pub fn App(props: &AppProps) -> Html {
         let initial = scenario.state.clone();
         use_reducer(move || initial)
     };
-    let driver = use_mut_ref(|| {
-        Driver::new(
-            Sim::new(&state.params, &state.strategies),
+    let host = use_mut_ref(|| {
+        SimHost::new(
+            &state.params,
+            &state.strategies,
             state.running(),
             state.speed,
         )
@@ -148,7 +152,7 @@ pub fn App(props: &AppProps) -> Html {
             step_seq: u64,
         }
         let sent = use_mut_ref(|| None::<Sent>);
-        let driver = driver.clone();
+        let host = host.clone();
         let now = Sent {
             pace: (state.running(), state.speed),
             params: state.params.clone(),
@@ -162,25 +166,24 @@ pub fn App(props: &AppProps) -> Html {
             if sent.as_ref() != Some(&now) {
                 let before = sent.as_ref();
                 let changed = |f: &dyn Fn(&Sent) -> bool| before.is_none_or(f);
-                let mut driver = driver.borrow_mut();
+                let mut host = host.borrow_mut();
                 if changed(&|b| b.pace != now.pace) {
-                    driver.set_pace(now.pace.0, now.pace.1);
+                    host.set_pace(now.pace.0, now.pace.1);
                 }
                 if changed(&|b| b.params != now.params) {
-                    driver.sim.set_params(&now.params);
+                    host.set_params(&now.params);
                 }
                 if changed(&|b| b.strategies != now.strategies) {
-                    driver.sim.set_strategies(&now.strategies);
+                    host.set_strategies(&now.strategies);
                 }
                 if changed(&|b| b.reset_seq != now.reset_seq) && now.reset_seq > 0 {
-                    driver.sim.reset(&now.params, &now.strategies);
-                    driver.touch();
+                    host.reset(&now.params, &now.strategies);
                 }
                 if changed(&|b| b.restart_seq != now.restart_seq) && now.restart_seq > 0 {
-                    driver.sim.restart_server();
+                    host.restart_server();
                 }
                 if changed(&|b| b.step_seq != now.step_seq) && now.step_seq > 0 {
-                    driver.sim.step();
+                    host.step();
                 }
                 *sent = Some(now);
             }
@@ -228,18 +231,25 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    // The animation-frame loop, while on screen: an instance scrolled away costs nothing.
+    // The animation-frame loop, while on screen: an instance scrolled away costs nothing. The root
+    // element's `data-engine` says where the simulation runs (`worker` or `page`).
     {
-        let (driver, feed, bus) = (driver.clone(), feed.clone(), bus.clone());
+        let (host, feed, bus, root) = (host.clone(), feed.clone(), bus.clone(), root.clone());
         use_effect_with(state.offscreen, move |offscreen| {
+            let mut shown_place = None;
             let frame_loop = (!offscreen).then(|| {
                 web::FrameLoop::start(move |timestamp| {
-                    let snapshot = {
-                        let mut driver = driver.borrow_mut();
-                        let snapshot = driver.tick(timestamp, FRAME_BUDGET_MS, &mut web::now_ms);
-                        driver.sim.fill_feed(&mut feed.borrow_mut());
-                        snapshot
+                    let (snapshot, place) = {
+                        let mut host = host.borrow_mut();
+                        let snapshot = host.frame(timestamp, &mut feed.borrow_mut());
+                        (snapshot, host.place())
                     };
+                    if shown_place != Some(place) {
+                        if let Some(element) = root.cast::<web_sys::Element>() {
+                            let _ = element.set_attribute("data-engine", place.name());
+                            shown_place = Some(place);
+                        }
+                    }
                     if let Some(snapshot) = snapshot {
                         bus.0.publish(Rc::new(snapshot));
                     }

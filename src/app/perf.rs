@@ -164,6 +164,19 @@ pub fn span(span: Span, start_ms: f64, end_ms: f64) {
     }
 }
 
+/// Adds `ms` to `span` in the current window, for work timed elsewhere (the simulation's worker).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the worker is wasm32 only
+pub fn add(span: Span, ms: f64) {
+    if !ENABLED || ms <= 0.0 {
+        return;
+    }
+    let _ = STATS.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            s.window.sums[span as usize].add(ms);
+        }
+    });
+}
+
 /// Adds engine events to the current window.
 pub fn events(n: u64) {
     if !ENABLED {

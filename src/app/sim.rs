@@ -105,6 +105,8 @@ pub struct Sim {
     /// [`MEMORY_LIMIT_BYTES`]).
     memory_limit_bytes: usize,
     memory_full: bool,
+    /// The longest one `advance` call is meant to take (see [`MAX_CALL_MS`]).
+    max_call_ms: f64,
 }
 
 fn new_world(params: &Params, strategy: Strategy) -> World {
@@ -135,7 +137,24 @@ impl Sim {
             changed: true,
             memory_limit_bytes: MEMORY_LIMIT_BYTES,
             memory_full: false,
+            max_call_ms: MAX_CALL_MS,
         }
+    }
+
+    /// Lets one `advance` call take up to `ms` (a worker, whose thread draws nothing, may take longer
+    /// calls than the page's [`MAX_CALL_MS`]). Kept across [`reset`](Sim::reset).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the worker is wasm32 only
+    pub fn set_max_call_ms(&mut self, ms: f64) {
+        self.max_call_ms = ms;
+    }
+
+    /// Whether something is left to do even while paused: a change or restart to apply, a step to
+    /// finish, a world behind the others.
+    pub fn has_work(&self) -> bool {
+        self.pending_params.is_some()
+            || self.pending_restart
+            || self.step_to.is_some()
+            || !self.in_lockstep()
     }
 
     /// Whether time has stopped because the worlds hold more memory than the page may use.
@@ -150,7 +169,9 @@ impl Sim {
 
     /// Starts again from t = 0 (drops pending changes and steps).
     pub fn reset(&mut self, params: &Params, strategies: &[Strategy]) {
+        let max_call_ms = self.max_call_ms;
         *self = Sim::new(params, strategies);
+        self.max_call_ms = max_call_ms;
     }
 
     /// The next events may each concern many clients at once (more clients, a restart).
@@ -343,7 +364,7 @@ impl Sim {
                 .count()
                 .max(1);
             let remaining_ms = (budget_ms - (clock() - start)).max(0.0);
-            let call_ms = (remaining_ms / behind as f64).min(MAX_CALL_MS);
+            let call_ms = (remaining_ms / behind as f64).min(self.max_call_ms);
             let estimate = self.ms_per_event[index];
             let chunk = ((call_ms / estimate) as u64).clamp(MIN_CHUNK, MAX_CHUNK);
             let before = clock();
@@ -439,6 +460,8 @@ pub struct Driver {
     meter: SpeedMeter,
     seq: u64,
     dirty: bool,
+    /// Events processed in the last [`tick`](Driver::tick).
+    last_events: u64,
 }
 
 impl Driver {
@@ -453,7 +476,21 @@ impl Driver {
             meter: SpeedMeter::default(),
             seq: 0,
             dirty: true,
+            last_events: 0,
         }
+    }
+
+    /// Events the worlds processed in the last [`tick`](Driver::tick).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the worker is wasm32 only
+    pub fn last_events(&self) -> u64 {
+        self.last_events
+    }
+
+    /// Whether ticks would do nothing until something is asked: paused, no change, step or snapshot
+    /// left.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the worker is wasm32 only
+    pub fn idle(&self) -> bool {
+        !self.playing && !self.dirty && !self.sim.has_work()
     }
 
     /// Follows the play button and the speed control.
@@ -488,6 +525,7 @@ impl Driver {
             .frame(Pace::of(self.playing, self.speed), dt, budget_ms, clock);
         perf::span(Span::Engine, engine_start, clock());
         perf::events(report.events);
+        self.last_events = report.events;
         if self.playing {
             self.meter.record(now_ms, self.sim.now());
         }
@@ -701,6 +739,31 @@ mod tests {
         assert_eq!(feed.worlds[0].states.len(), 5);
         assert_eq!(feed.worlds[2].color, "#009E73");
         assert_eq!(feed.latency, SimDuration::from_millis(50));
+    }
+
+    #[test]
+    fn a_paused_driver_is_idle_once_a_step_and_its_snapshot_are_done() {
+        let mut driver = Driver::new(
+            Sim::new(&Params::default(), &Strategy::ALL),
+            false,
+            Speed::Times(1.0),
+        );
+        let mut clock = fake_clock();
+        assert!(!driver.idle(), "the first snapshot is still to come");
+        assert!(driver.tick(0.0, 8.0, &mut clock).is_some());
+        assert!(driver.idle());
+        driver.sim.step();
+        assert!(!driver.idle(), "a step to take");
+        let mut frames = 0;
+        while !driver.idle() {
+            driver.tick(16.0 * frames as f64, 8.0, &mut clock);
+            frames += 1;
+            assert!(frames < 1_000, "the step ends");
+        }
+        assert_eq!(driver.sim.now(), SimTime::from_secs(1));
+        assert!(driver.last_events() > 0 || frames > 1);
+        driver.set_pace(true, Speed::Times(1.0));
+        assert!(!driver.idle(), "playing");
     }
 
     #[test]

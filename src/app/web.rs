@@ -8,11 +8,16 @@ use wasm_bindgen::JsCast;
 
 use super::perf::{self, Span};
 
-/// Milliseconds from `performance.now()` (0 where there is none).
+#[wasm_bindgen]
+extern "C" {
+    /// The global `performance`, a page's or a worker's.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Milliseconds from `performance.now()`, on the page or in a worker.
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    performance_now()
 }
 
 type FrameCallback = Closure<dyn FnMut(f64)>;

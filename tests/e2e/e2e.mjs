@@ -478,6 +478,38 @@ async function main() {
     return `${after.width}×${after.height} canvas, pixels differ`;
   });
 
+  // 9. The worlds run in a Web Worker (src/worker): a page busy for a while finds them where real time has
+  // taken them. On the page's own animation frames a 200 ms freeze would cost 100 ms of simulated time
+  // (a frame makes up at most 100 ms), so ten freezes would leave the clock a second behind.
+  await check('9. the worlds run in a Web Worker: with the main thread blocked 10 × 200 ms, time keeps up and the charts move', async () => {
+    const engine = await exec(`return document.querySelector('main.pollstream')?.getAttribute('data-engine')`);
+    assert(engine === 'worker', `<main data-engine="${engine}">, expected "worker"`);
+    await click('#speed option[value="1"]');
+    await sleep(1500);
+    const before = await readPage();
+    const canvas0 = await canvasData(chartCanvas);
+    const wall0 = Date.now();
+    await execAsync(`const done = arguments[arguments.length - 1];
+      let left = 10;
+      const freeze = () => {
+        const until = performance.now() + 200;
+        while (performance.now() < until) { /* the main thread is busy */ }
+        if (--left > 0) setTimeout(freeze, 20); else setTimeout(done, 20);
+      };
+      freeze();`, [], 30_000);
+    await sleep(1500);
+    const after = await readPage();
+    const wall = (Date.now() - wall0) * 1e3;
+    const simulated = after.t - before.t;
+    const canvas1 = await canvasData(chartCanvas);
+    await click(`#speed option[value="${SPEED}"]`);
+    assert(canvas1 && canvas0 && canvas1.url !== canvas0.url, `${chartCanvas} shows the same pixels after ${fmt(wall / 1e6, 1)} s`);
+    // Snapshots come every 200 ms, so either reading may be up to 0.2 s old.
+    assert(simulated >= 0.85 * wall, `the clock moved ${fmt(simulated / 1e6, 2)} s in ${fmt(wall / 1e6, 2)} s of wall-clock time at 1×: ` +
+      `it fell behind while the page was blocked (speed readout "${after.speed}")`);
+    return `data-engine="worker"; ${fmt(simulated / 1e6, 2)} simulated s in ${fmt(wall / 1e6, 2)} s with 2 s of it blocked; chart redrawn`;
+  });
+
   // 3. Interval 1 s → 100 ms: polling ×10, streaming unchanged.
   await check('3. dragging the interval to 100 ms raises polling requests/s tenfold; streaming stays put', async () => {
     const p0 = await readPage();

@@ -1,0 +1,337 @@
+//! Where one app's simulation runs: in a Web Worker when the browser gives one (see [`crate::worker`]),
+//! else on this thread, as before the worker existed.
+//!
+//! [`SimHost`] takes the same calls either way (the app's effects forward state changes to it) and
+//! gives, once per animation frame, what the animated view draws and a snapshot for the panels when
+//! there is a new one. With a worker, the page's frames cost only the drawing: the worlds advance in
+//! the worker's own ticks, and a page busy for a while finds them where real time has taken them.
+
+use pollstream_engine::{Params, Strategy};
+
+use super::sim::{Driver, Sim};
+use super::snapshot::Snapshot;
+use super::state::Speed;
+use super::FRAME_BUDGET_MS;
+use crate::animation::AnimationFeed;
+use crate::worker::Command;
+
+/// The simulation of one app, wherever it runs.
+pub struct SimHost {
+    inner: Inner,
+    /// What the app last asked for, to start a local driver from if the worker fails to start.
+    wanted: Wanted,
+}
+
+struct Wanted {
+    params: Params,
+    strategies: Vec<Strategy>,
+    playing: bool,
+    speed: Speed,
+}
+
+enum Inner {
+    Local(Box<Driver>),
+    // The component tests run the simulation on the page: they check the app, not the worker.
+    #[cfg(target_arch = "wasm32")]
+    #[cfg_attr(test, allow(dead_code))]
+    Remote(remote::Remote),
+}
+
+/// Where the simulation runs, as the app's root element says in `data-engine`.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // no worker off wasm32
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Worker,
+    Page,
+}
+
+impl Place {
+    pub fn name(self) -> &'static str {
+        match self {
+            Place::Worker => "worker",
+            Place::Page => "page",
+        }
+    }
+}
+
+impl SimHost {
+    /// Worlds of `strategies` at t = 0, in a worker if one starts, else on this thread.
+    pub fn new(params: &Params, strategies: &[Strategy], playing: bool, speed: Speed) -> SimHost {
+        let wanted = Wanted {
+            params: params.clone(),
+            strategies: strategies.to_vec(),
+            playing,
+            speed,
+        };
+        #[cfg(all(target_arch = "wasm32", not(test)))]
+        if let Some(remote) = remote::Remote::start(&wanted) {
+            return SimHost {
+                inner: Inner::Remote(remote),
+                wanted,
+            };
+        }
+        SimHost {
+            inner: Inner::Local(Box::new(local_driver(&wanted))),
+            wanted,
+        }
+    }
+
+    /// Where the simulation runs now.
+    pub fn place(&self) -> Place {
+        match self.inner {
+            Inner::Local(_) => Place::Page,
+            #[cfg(target_arch = "wasm32")]
+            Inner::Remote(_) => Place::Worker,
+        }
+    }
+
+    /// Play or pause, and the speed.
+    pub fn set_pace(&mut self, playing: bool, speed: Speed) {
+        (self.wanted.playing, self.wanted.speed) = (playing, speed);
+        self.command(Command::Pace { playing, speed });
+    }
+
+    /// New parameters, applied without a reset.
+    pub fn set_params(&mut self, params: &Params) {
+        self.wanted.params = params.clone();
+        self.command(Command::Params(params.clone()));
+    }
+
+    /// Switch worlds on or off.
+    pub fn set_strategies(&mut self, strategies: &[Strategy]) {
+        self.wanted.strategies = strategies.to_vec();
+        self.command(Command::Strategies(strategies.to_vec()));
+    }
+
+    /// Start again from t = 0.
+    pub fn reset(&mut self, params: &Params, strategies: &[Strategy]) {
+        self.wanted.params = params.clone();
+        self.wanted.strategies = strategies.to_vec();
+        self.command(Command::Reset {
+            params: params.clone(),
+            strategies: strategies.to_vec(),
+        });
+    }
+
+    /// Restart every world's server.
+    pub fn restart_server(&mut self) {
+        self.command(Command::Restart);
+    }
+
+    /// Advance to the end of the current simulated second, even while paused.
+    pub fn step(&mut self) {
+        self.command(Command::Step);
+    }
+
+    fn command(&mut self, command: Command) {
+        match &mut self.inner {
+            Inner::Local(driver) => apply_locally(driver, command),
+            #[cfg(target_arch = "wasm32")]
+            Inner::Remote(remote) => remote.send(&command),
+        }
+    }
+
+    /// One animation frame at `timestamp_ms`: brings `feed` up to date for the animated view and
+    /// returns a snapshot for the panels when there is a new one.
+    pub fn frame(&mut self, timestamp_ms: f64, feed: &mut AnimationFeed) -> Option<Snapshot> {
+        #[cfg(target_arch = "wasm32")]
+        if let Inner::Remote(remote) = &mut self.inner {
+            if !remote.failed() {
+                return remote.frame(feed);
+            }
+            // The worker could not start (a policy, a browser without module workers): run here.
+            self.inner = Inner::Local(Box::new(local_driver(&self.wanted)));
+        }
+        match &mut self.inner {
+            Inner::Local(driver) => {
+                let snapshot = driver.tick(timestamp_ms, FRAME_BUDGET_MS, &mut super::web::now_ms);
+                driver.sim.fill_feed(feed);
+                snapshot
+            }
+            #[cfg(target_arch = "wasm32")]
+            Inner::Remote(_) => None,
+        }
+    }
+}
+
+fn local_driver(wanted: &Wanted) -> Driver {
+    Driver::new(
+        Sim::new(&wanted.params, &wanted.strategies),
+        wanted.playing,
+        wanted.speed,
+    )
+}
+
+fn apply_locally(driver: &mut Driver, command: Command) {
+    match command {
+        Command::Reset { params, strategies } => {
+            driver.sim.reset(&params, &strategies);
+            driver.touch();
+        }
+        Command::Pace { playing, speed } => driver.set_pace(playing, speed),
+        Command::Params(params) => driver.sim.set_params(&params),
+        Command::Strategies(strategies) => driver.sim.set_strategies(&strategies),
+        Command::Restart => driver.sim.restart_server(),
+        Command::Step => driver.sim.step(),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[cfg_attr(test, allow(dead_code))]
+mod remote {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use js_sys::{Object, Reflect, Uint8Array};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+
+    use super::Wanted;
+    use crate::animation::AnimationFeed;
+    use crate::app::perf::{self, Span};
+    use crate::app::snapshot::Snapshot;
+    use crate::worker::wire::{decode, encode};
+    use crate::worker::{Command, Report};
+
+    /// What the worker has said and the page has not used yet.
+    #[derive(Default)]
+    struct Inbox {
+        ready: bool,
+        /// The worker failed before it was ready.
+        failed: bool,
+        /// Commands sent before the worker was ready, in order.
+        waiting: Vec<Vec<u8>>,
+        feed: Option<AnimationFeed>,
+        snapshot: Option<Snapshot>,
+        engine_ms: f64,
+        events: u64,
+    }
+
+    pub struct Remote {
+        worker: Worker,
+        inbox: Rc<RefCell<Inbox>>,
+        _on_message: Closure<dyn FnMut(MessageEvent)>,
+        _on_error: Closure<dyn FnMut(web_sys::Event)>,
+    }
+
+    impl Remote {
+        /// Starts a worker on this page's module and asks it for `wanted`'s worlds; `None` where no
+        /// worker can be started at once (a policy may still refuse it later: see
+        /// [`failed`](Remote::failed)).
+        pub fn start(wanted: &Wanted) -> Option<Remote> {
+            let url = worker_url();
+            let options = WorkerOptions::new();
+            options.set_type(WorkerType::Module);
+            options.set_name("pollstream simulation");
+            let worker = Worker::new_with_options(&url, &options).ok()?;
+            let inbox = Rc::new(RefCell::new(Inbox::default()));
+            let on_message = {
+                let (inbox, worker) = (inbox.clone(), worker.clone());
+                Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                    let bytes = Uint8Array::new(&event.data()).to_vec();
+                    let mut inbox = inbox.borrow_mut();
+                    match decode::<Report>(&bytes) {
+                        Some(Report::Ready) => {
+                            inbox.ready = true;
+                            for command in std::mem::take(&mut inbox.waiting) {
+                                post(&worker, &command);
+                            }
+                        }
+                        Some(Report::Frame(frame)) => {
+                            inbox.feed = Some(frame.feed);
+                            // A newer snapshot replaces one the page has not shown yet.
+                            inbox.snapshot = frame.snapshot.or(inbox.snapshot.take());
+                            inbox.engine_ms += frame.engine_ms;
+                            inbox.events += frame.events;
+                        }
+                        None => {}
+                    }
+                })
+            };
+            let on_error = {
+                let inbox = inbox.clone();
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                    let mut inbox = inbox.borrow_mut();
+                    if !inbox.ready {
+                        // Said once on the console, as any failed load is; the page carries on.
+                        event.prevent_default();
+                        inbox.failed = true;
+                    }
+                })
+            };
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            // The page's compiled module: the worker neither fetches nor compiles it again.
+            let _ = worker.post_message(&init_message());
+            let remote = Remote {
+                worker,
+                inbox,
+                _on_message: on_message,
+                _on_error: on_error,
+            };
+            remote.send(&Command::Reset {
+                params: wanted.params.clone(),
+                strategies: wanted.strategies.clone(),
+            });
+            remote.send(&Command::Pace {
+                playing: wanted.playing,
+                speed: wanted.speed,
+            });
+            Some(remote)
+        }
+
+        pub fn failed(&self) -> bool {
+            self.inbox.borrow().failed
+        }
+
+        pub fn send(&self, command: &Command) {
+            let bytes = encode(command);
+            let mut inbox = self.inbox.borrow_mut();
+            if inbox.ready {
+                post(&self.worker, &bytes);
+            } else {
+                inbox.waiting.push(bytes);
+            }
+        }
+
+        pub fn frame(&mut self, feed: &mut AnimationFeed) -> Option<Snapshot> {
+            let mut inbox = self.inbox.borrow_mut();
+            if let Some(fresh) = inbox.feed.take() {
+                *feed = fresh;
+            }
+            // The worker's engine time, counted in the page's timing report (`perf` builds).
+            perf::add(Span::Engine, std::mem::take(&mut inbox.engine_ms));
+            perf::events(std::mem::take(&mut inbox.events));
+            inbox.snapshot.take()
+        }
+    }
+
+    impl Drop for Remote {
+        fn drop(&mut self) {
+            self.worker.terminate();
+        }
+    }
+
+    #[wasm_bindgen(inline_js = "export function worker_url() { \
+        return new URL('../../pollstream-worker.js', import.meta.url).href; }")]
+    extern "C" {
+        /// The worker's script, `pollstream-worker.js` beside the JS glue, wherever the page loaded
+        /// the app from. This is wasm-bindgen's `snippets/<crate>/inline0.js`, two folders below the
+        /// glue. (`wasm_bindgen::link_to!` would say it without the path, but wasm-bindgen makes it a
+        /// `blob:` URL unless Trunk asked it to split linked modules, which Trunk 0.21 cannot, and
+        /// `worker-src 'self'` refuses `blob:` workers.)
+        fn worker_url() -> String;
+    }
+
+    fn post(worker: &Worker, bytes: &[u8]) {
+        let _ = worker.post_message(&Uint8Array::from(bytes));
+    }
+
+    /// `{module}`: what `boot.js` starts the worker's copy of the app with.
+    fn init_message() -> JsValue {
+        let message = Object::new();
+        let _ = Reflect::set(&message, &"module".into(), &wasm_bindgen::module());
+        message.into()
+    }
+}

@@ -1,0 +1,154 @@
+//! The worker's side: takes [`Command`]s, advances the worlds with a [`Driver`] in ticks of its own,
+//! and posts a [`Frame`] after each.
+//!
+//! A tick advances the worlds for up to [`TICK_BUDGET_MS`] of wall-clock time, then gives way so that
+//! the page's commands are taken in between. Ticks come every [`TICK_MS`] (about the page's frame
+//! rate, so that the animated view gets a fresh picture each frame); a tick that used its whole budget
+//! is followed at once (through a message to itself, which browsers do not delay as they do nested
+//! timers), so that a world too big for real time gets the whole core. While paused with nothing left
+//! to do, no tick is scheduled until the next command: ten paused simulators on a page cost nothing.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, MessagePort};
+
+use super::wire::{decode, encode};
+use super::{Command, Frame, Report};
+use crate::animation::AnimationFeed;
+use crate::app::sim::{Driver, Sim};
+use crate::app::state::Speed;
+use crate::app::web::now_ms;
+
+/// How often the worker ticks when it keeps up, in milliseconds: about one page frame.
+pub const TICK_MS: f64 = 16.0;
+/// Wall-clock time one tick may spend advancing the worlds. The worker's thread is its own, so a tick
+/// may take longer than a page frame could; it stays short enough that a command (a slider being
+/// dragged) waits at most this long.
+pub const TICK_BUDGET_MS: f64 = 15.0;
+/// The longest single `World::advance` call in the worker: longer calls let the polling world take
+/// whole request lives at once (see the engine's `world/polling.rs`), and nothing waits on them but
+/// the next command.
+pub const WORKER_CALL_MS: f64 = 8.0;
+
+struct Worker {
+    scope: DedicatedWorkerGlobalScope,
+    driver: Option<Driver>,
+    /// A tick is scheduled (by a timer or by a message to itself).
+    scheduled: bool,
+    feed: AnimationFeed,
+    /// Posting to `wake` runs a tick at once, after any commands already waiting.
+    wake: MessagePort,
+}
+
+type Shared = Rc<RefCell<Worker>>;
+
+/// Runs the worker in `scope`: from here on, commands in, frames out.
+pub fn start(scope: DedicatedWorkerGlobalScope) {
+    let Ok(channel) = MessageChannel::new() else {
+        return;
+    };
+    let worker: Shared = Rc::new(RefCell::new(Worker {
+        scope: scope.clone(),
+        driver: None,
+        scheduled: false,
+        feed: AnimationFeed::default(),
+        wake: channel.port2(),
+    }));
+    let on_wake = {
+        let worker = worker.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |_| tick(&worker))
+    };
+    channel
+        .port1()
+        .set_onmessage(Some(on_wake.as_ref().unchecked_ref()));
+    let on_command = {
+        let worker = worker.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let bytes = Uint8Array::new(&event.data()).to_vec();
+            if let Some(command) = decode::<Command>(&bytes) {
+                apply(&worker, command);
+            }
+        })
+    };
+    scope.set_onmessage(Some(on_command.as_ref().unchecked_ref()));
+    // Both live as long as the worker does.
+    on_wake.forget();
+    on_command.forget();
+    post(&scope, &Report::Ready);
+}
+
+fn apply(worker: &Shared, command: Command) {
+    let mut w = worker.borrow_mut();
+    match (command, &mut w.driver) {
+        (Command::Reset { params, strategies }, Some(driver)) => {
+            driver.sim.reset(&params, &strategies);
+            driver.sim.set_max_call_ms(WORKER_CALL_MS);
+            driver.touch();
+        }
+        (Command::Reset { params, strategies }, driver @ None) => {
+            let mut sim = Sim::new(&params, &strategies);
+            sim.set_max_call_ms(WORKER_CALL_MS);
+            *driver = Some(Driver::new(sim, false, Speed::Times(1.0)));
+        }
+        // Nothing to command before the first reset, which the page always sends first.
+        (_, None) => return,
+        (Command::Pace { playing, speed }, Some(driver)) => driver.set_pace(playing, speed),
+        (Command::Params(params), Some(driver)) => driver.sim.set_params(&params),
+        (Command::Strategies(strategies), Some(driver)) => driver.sim.set_strategies(&strategies),
+        (Command::Restart, Some(driver)) => driver.sim.restart_server(),
+        (Command::Step, Some(driver)) => driver.sim.step(),
+    }
+    if !w.scheduled {
+        w.scheduled = true;
+        let _ = w.wake.post_message(&JsValue::UNDEFINED);
+    }
+}
+
+/// One tick: advance, post the frame, schedule the next one unless there is nothing to do.
+fn tick(worker: &Shared) {
+    let mut w = worker.borrow_mut();
+    let w = &mut *w;
+    w.scheduled = false;
+    let Some(driver) = w.driver.as_mut() else {
+        return;
+    };
+    let start = now_ms();
+    let snapshot = driver.tick(start, TICK_BUDGET_MS, &mut now_ms);
+    let engine_ms = now_ms() - start;
+    driver.sim.fill_feed(&mut w.feed);
+    let frame = Frame {
+        feed: std::mem::take(&mut w.feed),
+        snapshot,
+        engine_ms,
+        events: driver.last_events(),
+    };
+    let report = Report::Frame(Box::new(frame));
+    post(&w.scope, &report);
+    if let Report::Frame(frame) = report {
+        // The feed's buffers are used again next tick.
+        w.feed = frame.feed;
+    }
+    if driver.idle() {
+        return;
+    }
+    w.scheduled = true;
+    let elapsed = now_ms() - start;
+    if elapsed >= TICK_MS - 1.0 {
+        let _ = w.wake.post_message(&JsValue::UNDEFINED);
+    } else {
+        let worker = worker.clone();
+        gloo_timers::callback::Timeout::new((TICK_MS - elapsed) as u32, move || tick(&worker))
+            .forget();
+    }
+}
+
+/// Posts `report` to the page, handing over its buffer instead of copying it.
+fn post(scope: &DedicatedWorkerGlobalScope, report: &Report) {
+    let bytes = Uint8Array::from(encode(report).as_slice());
+    let transfer = Array::of1(&bytes.buffer());
+    let _ = scope.post_message_with_transfer(&bytes, &transfer);
+}
