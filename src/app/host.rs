@@ -139,7 +139,8 @@ impl SimHost {
             if !remote.failed() {
                 return remote.frame(feed);
             }
-            // The worker could not start (a policy, a browser without module workers): run here.
+            // The worker could not start (a policy, a browser without module workers) or stopped: run
+            // here, from t = 0 with what the app asked for last.
             self.inner = Inner::Local(Box::new(local_driver(&self.wanted)));
         }
         match &mut self.inner {
@@ -198,7 +199,7 @@ mod remote {
     #[derive(Default)]
     struct Inbox {
         ready: bool,
-        /// The worker failed before it was ready.
+        /// The worker failed: it could not start, or it stopped (a panic ends a worker's wasm).
         failed: bool,
         /// Commands sent before the worker was ready, in order.
         waiting: Vec<Vec<u8>>,
@@ -217,7 +218,7 @@ mod remote {
 
     impl Remote {
         /// Starts a worker on this page's module and asks it for `wanted`'s worlds; `None` where no
-        /// worker can be started at once (a policy may still refuse it later: see
+        /// worker can be started at once (a policy may still refuse it later, or it may stop: see
         /// [`failed`](Remote::failed)).
         pub fn start(wanted: &Wanted) -> Option<Remote> {
             let url = worker_url();
@@ -251,14 +252,8 @@ mod remote {
             };
             let on_error = {
                 let inbox = inbox.clone();
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-                    let mut inbox = inbox.borrow_mut();
-                    if !inbox.ready {
-                        // Said once on the console, as any failed load is; the page carries on.
-                        event.prevent_default();
-                        inbox.failed = true;
-                    }
-                })
+                // The browser also reports the error on the console; the page carries on.
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| inbox.borrow_mut().failed = true)
             };
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
