@@ -49,6 +49,7 @@ use crate::streams::{BuildStep, Streams, Window};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
+mod long_polling;
 mod polling;
 
 const SECOND_US: u64 = 1_000_000;
@@ -441,6 +442,8 @@ pub struct World {
     /// A polling world advanced event by event, by the general loop: the reference that tests hold the
     /// sliced polling loop to.
     polling_by_events: bool,
+    /// A long-polling world advanced by the general loop, the reference for `world/long_polling.rs`.
+    long_polling_by_events: bool,
     deliveries: TimeQueue<Delivery>,
     holds: HoldTimers,
     heartbeats: TimeQueue<Timer>,
@@ -510,6 +513,7 @@ impl World {
             queued_polls: BlockDeque::default(),
             slice_rate: 1.0,
             polling_by_events: false,
+            long_polling_by_events: false,
             deliveries: TimeQueue::default(),
             holds: HoldTimers::default(),
             heartbeats: TimeQueue::default(),
@@ -566,6 +570,9 @@ impl World {
         let until = until.as_micros();
         if self.advances_in_slices() {
             return self.advance_polling(until, max_events);
+        }
+        if self.strategy == Strategy::LongPolling && !self.long_polling_by_events {
+            return self.advance_long_polling(until, max_events);
         }
         let mut events = 0;
         let mut dispatched = 0;
@@ -657,6 +664,13 @@ impl World {
     #[doc(hidden)]
     pub fn advance_polling_event_by_event(&mut self) {
         self.polling_by_events = true;
+    }
+
+    /// Makes a new long-polling world advance through the general loop instead of its own
+    /// (`world/long_polling.rs`): slower, and the same output, which the tests check.
+    #[doc(hidden)]
+    pub fn advance_long_polling_event_by_event(&mut self) {
+        self.long_polling_by_events = true;
     }
 
     /// Restarts the server now, before anything else at this instant.

@@ -1,0 +1,96 @@
+//! How a long-polling world advances: event by event, in the general loop's order, by a loop of its own.
+//!
+//! A long-polling world has five common kinds of events: messages created, requests arriving at the
+//! server, holds timing out, workers finishing, responses reaching their clients. The general loop
+//! picks the earliest of ten sources for every event and dispatches on its kind; this one compares the
+//! keys of those five (and of the rare sources: tasks, joining clients and retries, which go through
+//! the general dispatch) packed into single numbers, and takes each kind of event straight to its
+//! handler. The order of events, the sequence numbers they are given and so the whole state are the
+//! general loop's (`tests/long_polling_loop.rs` holds the two to each other).
+
+use super::{Advance, Source, World, TASK_CHUNK_COST};
+use crate::queue::pack;
+
+impl World {
+    /// [`World::advance`] for a long-polling world.
+    pub(super) fn advance_long_polling(&mut self, until: u64, max_events: u64) -> Advance {
+        let mut events = 0;
+        let mut dispatched = 0;
+        let reached = loop {
+            let (key, source) = self.next_long_polling_event();
+            if (key >> 64) as u64 >= until {
+                if until > self.now {
+                    self.advance_clock(until);
+                }
+                break true;
+            }
+            if events >= max_events {
+                break false;
+            }
+            self.advance_clock((key >> 64) as u64);
+            dispatched += 1;
+            events += 1;
+            match source {
+                Source::Message => self.on_message(),
+                Source::Arrival => {
+                    if let Some(e) = self.arrivals.pop() {
+                        self.on_arrival(e.payload);
+                    }
+                }
+                Source::FinishRequest => {
+                    if let Some(e) = self.in_service_requests.pop() {
+                        self.on_finish(e.payload);
+                    }
+                }
+                Source::Delivery => {
+                    if let Some(e) = self.deliveries.pop() {
+                        self.on_delivery(e.payload);
+                    }
+                }
+                Source::HoldTimeout => {
+                    if let Some((_, id)) = self.holds.peek() {
+                        self.release_hold(self.client_ref(id));
+                    }
+                }
+                source => {
+                    self.dispatch(source);
+                    if source == Source::Task {
+                        events += TASK_CHUNK_COST - 1;
+                    }
+                }
+            }
+        };
+        self.events += dispatched;
+        Advance { reached, events }
+    }
+
+    /// The earliest event of a long-polling world, as [`next_event`](World::next_event) finds it: its
+    /// packed key and its source. Pushes and heartbeats never happen in such a world.
+    #[inline(always)]
+    fn next_long_polling_event(&self) -> (u128, Source) {
+        let mut best = (self.tasks.peek_packed(), Source::Task);
+        for group in &self.joins {
+            let key = pack(group.next_key);
+            if key < best.0 {
+                best = (key, Source::Join);
+            }
+        }
+        let candidates = [
+            (pack(self.next_message), Source::Message),
+            (self.sends.peek_packed(), Source::Send),
+            (self.arrivals.peek_packed(), Source::Arrival),
+            (
+                self.in_service_requests.peek_packed(),
+                Source::FinishRequest,
+            ),
+            (self.deliveries.peek_packed(), Source::Delivery),
+            (self.holds.peek_packed(), Source::HoldTimeout),
+        ];
+        for candidate in candidates {
+            if candidate.0 < best.0 {
+                best = candidate;
+            }
+        }
+        best
+    }
+}
