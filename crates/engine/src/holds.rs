@@ -203,6 +203,20 @@ impl HoldTimers {
         self.earliest
     }
 
+    /// Client `id`'s link, if its block is made, for a look ahead.
+    #[inline]
+    pub fn link_of(&self, id: u32) -> Option<&impl Sized> {
+        self.links.get(id)
+    }
+
+    /// The clients linked before and after client `id`, if it is held, for a look ahead: its hold's
+    /// end will write to their links.
+    #[inline]
+    pub fn neighbours(&self, id: u32) -> Option<(u32, u32)> {
+        let link = self.links.get(id)?;
+        (link.deadline != UNLINKED).then_some((link.prev, link.next))
+    }
+
     /// Held requests now.
     pub fn len(&self) -> usize {
         self.links.iter().filter(|l| l.deadline != UNLINKED).count()

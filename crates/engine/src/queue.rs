@@ -218,6 +218,13 @@ impl<P: Copy> TimeQueue<P> {
         self.in_order.get(index).map(|e| e.time)
     }
 
+    /// The entry `index` places behind the first of the FIFO (whether or not the heap holds earlier
+    /// ones), for a look ahead.
+    #[inline]
+    pub fn fifo_get(&self, index: usize) -> Option<&Entry<P>> {
+        self.in_order.get(index)
+    }
+
     /// Whether no entry is scheduled.
     pub fn is_empty(&self) -> bool {
         self.head == u128::MAX

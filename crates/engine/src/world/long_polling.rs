@@ -8,7 +8,7 @@
 //! handler. The order of events, the sequence numbers they are given and so the whole state are the
 //! general loop's (`tests/long_polling_loop.rs` holds the two to each other).
 
-use super::{Advance, Source, World, TASK_CHUNK_COST};
+use super::{Advance, Delivery, Source, World, TASK_CHUNK_COST};
 use crate::queue::pack;
 
 impl World {
@@ -28,6 +28,7 @@ impl World {
                 break false;
             }
             self.advance_clock((key >> 64) as u64);
+            self.prefetch_ahead(source);
             dispatched += 1;
             events += 1;
             match source {
@@ -64,6 +65,53 @@ impl World {
         Advance { reached, events }
     }
 
+    /// Asks for the records that the event `PREFETCH_AHEAD` places further in the queue of `source` will
+    /// need: at a million clients, a client's record and hold link are nearly always out of the cache
+    /// when its next event comes (a message for a client held for seconds, an arrival or a response
+    /// for one not seen for 50 ms), and the queues say which clients come next.
+    #[inline(always)]
+    fn prefetch_ahead(&self, source: Source) {
+        let client = match source {
+            Source::Message => self.window.client_ahead(PREFETCH_AHEAD),
+            Source::Arrival => self.arrivals.fifo_get(PREFETCH_AHEAD).map(|e| e.payload.id),
+            Source::Delivery => self
+                .deliveries
+                .fifo_get(PREFETCH_AHEAD)
+                .map(|e| match e.payload {
+                    Delivery::Response { client, .. }
+                    | Delivery::Push { client, .. }
+                    | Delivery::Rejected { client }
+                    | Delivery::Refused { client } => client.id,
+                }),
+            _ => None,
+        };
+        if source == Source::Message {
+            // The links of the held client that a message half as far ahead will release were
+            // asked for then, and have come in: the links of its neighbours in the list are next.
+            let neighbours = self
+                .window
+                .client_ahead(PREFETCH_AHEAD / 2)
+                .and_then(|id| self.holds.neighbours(id));
+            if let Some((prev, next)) = neighbours {
+                for id in [prev, next] {
+                    if let Some(link) = self.holds.link_of(id) {
+                        prefetch(link);
+                    }
+                }
+            }
+        }
+        if let Some(id) = client {
+            if let Some(record) = self.clients.get(id as usize) {
+                prefetch(record);
+            }
+            if source != Source::Delivery {
+                if let Some(link) = self.holds.link_of(id) {
+                    prefetch(link);
+                }
+            }
+        }
+    }
+
     /// The earliest event of a long-polling world, as [`next_event`](World::next_event) finds it: its
     /// packed key and its source. Pushes and heartbeats never happen in such a world.
     #[inline(always)]
@@ -93,4 +141,22 @@ impl World {
         }
         best
     }
+}
+
+/// How far ahead in a queue the records of its clients are asked for: far enough for a load from
+/// memory to arrive before the event, near enough for the line to still be in the cache then.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks the processor to bring the cache line of `value` in: a hint, with no effect on any result.
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing the program sees and cannot fault; SSE, which it needs, is part
+    // of every x86_64 processor.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
