@@ -21,7 +21,10 @@
 //!
 //! A polling world does not go through that loop: it advances in slices of time, one kind of event at a
 //! time, each poll's start and finish following from when the workers are next free the moment it
-//! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`).
+//! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`). A long-polling
+//! world goes through a loop of its own too, event by event in this loop's order, that compares fewer
+//! sources and prefetches the records of the clients its queues name next (`world/long_polling.rs`,
+//! `tests/long_polling_loop.rs`).
 //!
 //! Per-client messages are not stored: each client's stream is a pure function of the seed, the client
 //! and time (`streams.rs`), so a response computes the messages its client has when it leaves, and a
