@@ -6,6 +6,8 @@
 //! appending keeps a list sorted, and an early answer unlinks its client in O(1). After τ changes, new
 //! holds go to the list of the new τ; the earliest deadline is the smallest head among the lists.
 
+use crate::queue::{pack, unpack};
+
 const NIL: u32 = u32::MAX;
 /// The deadline of a client that is not linked.
 const UNLINKED: u64 = u64::MAX;
@@ -33,10 +35,24 @@ struct List {
     tail: u32,
 }
 
-#[derive(Default)]
 pub(crate) struct HoldTimers {
     links: Links,
     lists: Vec<List>,
+    /// The packed (deadline, sequence) of the earliest timeout (`u128::MAX` if none) and its client,
+    /// kept up to date as holds begin and end: the event loop looks at it for every event.
+    earliest: u128,
+    earliest_id: u32,
+}
+
+impl Default for HoldTimers {
+    fn default() -> Self {
+        HoldTimers {
+            links: Links::default(),
+            lists: Vec::new(),
+            earliest: u128::MAX,
+            earliest_id: NIL,
+        }
+    }
 }
 
 /// Links per block of [`Links`].
@@ -124,6 +140,11 @@ impl HoldTimers {
             self.links[tail].next = id;
         }
         self.lists[list].tail = id;
+        let key = pack((deadline, seq));
+        if key < self.earliest {
+            self.earliest = key;
+            self.earliest_id = id;
+        }
     }
 
     /// Client `id`'s hold ended (answered, dropped or gone); nothing happens if it had none.
@@ -151,19 +172,49 @@ impl HoldTimers {
             next => self.links[next].prev = link.prev,
         }
         self.links[id] = FREE;
+        if id == self.earliest_id {
+            self.find_earliest();
+        }
+    }
+
+    /// Sets the earliest timeout from the heads of the lists.
+    fn find_earliest(&mut self) {
+        (self.earliest, self.earliest_id) = self
+            .lists
+            .iter()
+            .filter(|l| l.head != NIL)
+            .map(|l| {
+                let link = &self.links[l.head];
+                (pack((link.deadline, link.seq)), l.head)
+            })
+            .min()
+            .unwrap_or((u128::MAX, NIL));
     }
 
     /// The (deadline, sequence) of the earliest timeout and its client.
     #[inline]
     pub fn peek(&self) -> Option<((u64, u64), u32)> {
-        self.lists
-            .iter()
-            .filter(|l| l.head != NIL)
-            .map(|l| {
-                let link = &self.links[l.head];
-                ((link.deadline, link.seq), l.head)
-            })
-            .min()
+        (self.earliest_id != NIL).then(|| (unpack(self.earliest), self.earliest_id))
+    }
+
+    /// The packed (deadline, sequence) of the earliest timeout (see [`pack`]), or `u128::MAX`.
+    #[inline]
+    pub fn peek_packed(&self) -> u128 {
+        self.earliest
+    }
+
+    /// Client `id`'s link, if its block is made, for a look ahead.
+    #[inline]
+    pub fn link_of(&self, id: u32) -> Option<&impl Sized> {
+        self.links.get(id)
+    }
+
+    /// The clients linked before and after client `id`, if it is held, for a look ahead: its hold's
+    /// end will write to their links.
+    #[inline]
+    pub fn neighbours(&self, id: u32) -> Option<(u32, u32)> {
+        let link = self.links.get(id)?;
+        (link.deadline != UNLINKED).then_some((link.prev, link.next))
     }
 
     /// Held requests now.

@@ -548,6 +548,13 @@ impl Window {
         bucket.get(self.next).map(|&e| self.base + (e >> 32))
     }
 
+    /// The client of the message `ahead` places after the next one, if the current bucket holds it.
+    #[inline]
+    pub fn client_ahead(&self, ahead: usize) -> Option<u32> {
+        let bucket = self.buckets.get(self.current)?;
+        bucket.get(self.next + ahead).map(|&e| e as u32)
+    }
+
     /// The client of the next message if it is created at `t`, taking it.
     #[inline]
     pub fn pop_at(&mut self, t: u64) -> Option<u32> {

@@ -21,7 +21,10 @@
 //!
 //! A polling world does not go through that loop: it advances in slices of time, one kind of event at a
 //! time, each poll's start and finish following from when the workers are next free the moment it
-//! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`).
+//! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`). A long-polling
+//! world goes through a loop of its own too, event by event in this loop's order, that compares fewer
+//! sources and prefetches the records of the clients its queues name next (`world/long_polling.rs`,
+//! `tests/long_polling_loop.rs`).
 //!
 //! Per-client messages are not stored: each client's stream is a pure function of the seed, the client
 //! and time (`streams.rs`), so a response computes the messages its client has when it leaves, and a
@@ -49,6 +52,7 @@ use crate::streams::{BuildStep, Streams, Window};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
+mod long_polling;
 mod polling;
 
 const SECOND_US: u64 = 1_000_000;
@@ -441,6 +445,8 @@ pub struct World {
     /// A polling world advanced event by event, by the general loop: the reference that tests hold the
     /// sliced polling loop to.
     polling_by_events: bool,
+    /// A long-polling world advanced by the general loop, the reference for `world/long_polling.rs`.
+    long_polling_by_events: bool,
     deliveries: TimeQueue<Delivery>,
     holds: HoldTimers,
     heartbeats: TimeQueue<Timer>,
@@ -510,6 +516,7 @@ impl World {
             queued_polls: BlockDeque::default(),
             slice_rate: 1.0,
             polling_by_events: false,
+            long_polling_by_events: false,
             deliveries: TimeQueue::default(),
             holds: HoldTimers::default(),
             heartbeats: TimeQueue::default(),
@@ -566,6 +573,9 @@ impl World {
         let until = until.as_micros();
         if self.advances_in_slices() {
             return self.advance_polling(until, max_events);
+        }
+        if self.strategy == Strategy::LongPolling && !self.long_polling_by_events {
+            return self.advance_long_polling(until, max_events);
         }
         let mut events = 0;
         let mut dispatched = 0;
@@ -657,6 +667,13 @@ impl World {
     #[doc(hidden)]
     pub fn advance_polling_event_by_event(&mut self) {
         self.polling_by_events = true;
+    }
+
+    /// Makes a new long-polling world advance through the general loop instead of its own
+    /// (`world/long_polling.rs`): slower, and the same output, which the tests check.
+    #[doc(hidden)]
+    pub fn advance_long_polling_event_by_event(&mut self) {
+        self.long_polling_by_events = true;
     }
 
     /// Restarts the server now, before anything else at this instant.
@@ -1715,8 +1732,16 @@ impl World {
     }
 
     /// A held long-poll joins the queue, without a new limit check.
+    ///
+    /// Its client has no per-client message from its `from` until now: none was pending when the
+    /// request arrived, and one created while it was held would have released it earlier (messages of
+    /// this instant come after a fan-out, and a message of this instant releasing it is at `now`). So
+    /// `from` moves up to now, which changes no count and spares the response and its delivery a look
+    /// at every epoch of the hold (ten seconds of draws, at λ = 0.1/s).
     fn release_hold(&mut self, client: ClientRef) {
-        self.clients[client.id as usize].phase = Phase::Waiting;
+        let c = &mut self.clients[client.id as usize];
+        c.phase = Phase::Waiting;
+        c.from = c.from.max(self.now);
         self.holds.remove(client.id);
         self.held -= 1;
         self.admit(Job {

@@ -1,0 +1,166 @@
+//! How a long-polling world advances: event by event, in the general loop's order, by a loop of its own.
+//!
+//! A long-polling world has five common kinds of events: messages created, requests arriving at the
+//! server, holds timing out, workers finishing, responses reaching their clients. The general loop
+//! picks the earliest of ten sources for every event and dispatches on its kind; this one compares the
+//! keys of those five (and of the rare sources: tasks, joining clients and retries, which go through
+//! the general dispatch) packed into single numbers, and takes each kind of event straight to its
+//! handler. The order of events, the sequence numbers they are given and so the whole state are the
+//! general loop's (`tests/long_polling_loop.rs` holds the two to each other).
+//!
+//! At a million clients most of the time is spent waiting on memory, not on instructions: each event
+//! concerns a client whose record and hold link are out of the cache, so the loop asks for those of
+//! the clients its queues name next (`prefetch_ahead`).
+
+use super::{Advance, Delivery, Source, World, TASK_CHUNK_COST};
+use crate::queue::pack;
+
+impl World {
+    /// [`World::advance`] for a long-polling world.
+    pub(super) fn advance_long_polling(&mut self, until: u64, max_events: u64) -> Advance {
+        let mut events = 0;
+        let mut dispatched = 0;
+        let reached = loop {
+            let (key, source) = self.next_long_polling_event();
+            if (key >> 64) as u64 >= until {
+                if until > self.now {
+                    self.advance_clock(until);
+                }
+                break true;
+            }
+            if events >= max_events {
+                break false;
+            }
+            self.advance_clock((key >> 64) as u64);
+            self.prefetch_ahead(source);
+            dispatched += 1;
+            events += 1;
+            match source {
+                Source::Message => self.on_message(),
+                Source::Arrival => {
+                    if let Some(e) = self.arrivals.pop() {
+                        self.on_arrival(e.payload);
+                    }
+                }
+                Source::FinishRequest => {
+                    if let Some(e) = self.in_service_requests.pop() {
+                        self.on_finish(e.payload);
+                    }
+                }
+                Source::Delivery => {
+                    if let Some(e) = self.deliveries.pop() {
+                        self.on_delivery(e.payload);
+                    }
+                }
+                Source::HoldTimeout => {
+                    if let Some((_, id)) = self.holds.peek() {
+                        self.release_hold(self.client_ref(id));
+                    }
+                }
+                source => {
+                    self.dispatch(source);
+                    if source == Source::Task {
+                        events += TASK_CHUNK_COST - 1;
+                    }
+                }
+            }
+        };
+        self.events += dispatched;
+        Advance { reached, events }
+    }
+
+    /// Asks for the records that the event `PREFETCH_AHEAD` places further in the queue of `source` will
+    /// need: at a million clients, a client's record and hold link are nearly always out of the cache
+    /// when its next event comes (a message for a client held for seconds, an arrival or a response
+    /// for one not seen for 50 ms), and the queues say which clients come next.
+    #[inline(always)]
+    fn prefetch_ahead(&self, source: Source) {
+        let client = match source {
+            Source::Message => self.window.client_ahead(PREFETCH_AHEAD),
+            Source::Arrival => self.arrivals.fifo_get(PREFETCH_AHEAD).map(|e| e.payload.id),
+            Source::Delivery => self
+                .deliveries
+                .fifo_get(PREFETCH_AHEAD)
+                .map(|e| match e.payload {
+                    Delivery::Response { client, .. }
+                    | Delivery::Push { client, .. }
+                    | Delivery::Rejected { client }
+                    | Delivery::Refused { client } => client.id,
+                }),
+            _ => None,
+        };
+        if source == Source::Message {
+            // The links of the held client that a message half as far ahead will release were
+            // asked for then, and have come in: the links of its neighbours in the list are next.
+            let neighbours = self
+                .window
+                .client_ahead(PREFETCH_AHEAD / 2)
+                .and_then(|id| self.holds.neighbours(id));
+            if let Some((prev, next)) = neighbours {
+                for id in [prev, next] {
+                    if let Some(link) = self.holds.link_of(id) {
+                        prefetch(link);
+                    }
+                }
+            }
+        }
+        if let Some(id) = client {
+            if let Some(record) = self.clients.get(id as usize) {
+                prefetch(record);
+            }
+            if source != Source::Delivery {
+                if let Some(link) = self.holds.link_of(id) {
+                    prefetch(link);
+                }
+            }
+        }
+    }
+
+    /// The earliest event of a long-polling world, as [`next_event`](World::next_event) finds it: its
+    /// packed key and its source. Pushes and heartbeats never happen in such a world.
+    #[inline(always)]
+    fn next_long_polling_event(&self) -> (u128, Source) {
+        let mut best = (self.tasks.peek_packed(), Source::Task);
+        for group in &self.joins {
+            let key = pack(group.next_key);
+            if key < best.0 {
+                best = (key, Source::Join);
+            }
+        }
+        let candidates = [
+            (pack(self.next_message), Source::Message),
+            (self.sends.peek_packed(), Source::Send),
+            (self.arrivals.peek_packed(), Source::Arrival),
+            (
+                self.in_service_requests.peek_packed(),
+                Source::FinishRequest,
+            ),
+            (self.deliveries.peek_packed(), Source::Delivery),
+            (self.holds.peek_packed(), Source::HoldTimeout),
+        ];
+        for candidate in candidates {
+            if candidate.0 < best.0 {
+                best = candidate;
+            }
+        }
+        best
+    }
+}
+
+/// How far ahead in a queue the records of its clients are asked for: far enough for a load from
+/// memory to arrive before the event, near enough for the line to still be in the cache then.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks the processor to bring the cache line of `value` in: a hint, with no effect on any result.
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing the program sees and cannot fault; SSE, which it needs, is part
+    // of every x86_64 processor.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
