@@ -19,8 +19,8 @@ BENCH_ARGS ?=
 BROWSER_ENV := WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver.json scripts/with-chromedriver.sh
 
 .PHONY: help tools tools-wasm tools-web tools-browser serve dist test fmt clippy clippy-wasm test-native \
-	test-wasm-engine test-browser test-e2e golden bench bench-native bench-browser perf-browser size \
-	clean
+	test-wasm-engine test-fuzz test-browser test-e2e golden bench bench-native bench-browser perf-browser \
+	size soak clean
 
 help:
 	@echo "make serve              build the app and serve it on http://$(ADDRESS):$(PORT)/"
@@ -28,6 +28,7 @@ help:
 	@echo "make test               everything CI checks: fmt, clippy (native + wasm32), tests, wasm and browser tests"
 	@echo "make test-native        cargo test --workspace"
 	@echo "make test-wasm-engine   the engine's cross-platform digests on wasm32 under Node"
+	@echo "make test-fuzz          300 random scenarios through every runner flag, in a release build"
 	@echo "make test-browser       the web crate's wasm-bindgen tests in headless Chromium"
 	@echo "make test-e2e           the end-to-end browser test (tests/e2e/run.sh)"
 	@echo "make golden             regenerate crates/engine/tests/golden/digests.txt from a native run"
@@ -36,6 +37,7 @@ help:
 	@echo "make bench-browser      the engine compiled to wasm32, flat out in headless Chromium"
 	@echo "make perf-browser       the app's figures in Chromium: size, first chart, frame times, largest N, long tasks"
 	@echo "make size               raw and gzipped sizes of dist/; fails over the 200 KB gzipped budget"
+	@echo "make soak               an hour of 1 M clients per strategy (memory flat, nothing lost), 1,200 fuzz scenarios"
 	@echo "make clean              remove build outputs"
 
 # --- tools -----------------------------------------------------------------------------------------------
@@ -74,7 +76,8 @@ size:
 
 # Installs everything first, then runs each check in order; the first failure stops the run.
 test: tools-browser
-	$(MAKE) --no-print-directory TOOLS_READY=1 fmt clippy clippy-wasm test-native test-wasm-engine test-browser test-e2e size
+	$(MAKE) --no-print-directory TOOLS_READY=1 fmt clippy clippy-wasm test-native test-fuzz test-wasm-engine \
+		test-browser test-e2e size
 	@echo "make test: all checks passed"
 
 fmt:
@@ -91,6 +94,10 @@ test-native:
 
 test-wasm-engine: tools-wasm
 	cargo test -p pollstream-engine --target $(WASM) --test cross_platform
+
+# Release: ten million clients take seconds each in a debug build (which runs 30 of them in test-native).
+test-fuzz:
+	cargo test --release -p pollstream-cli --test fuzz
 
 test-browser: tools-browser
 	$(BROWSER_ENV) cargo test -p pollstream --target $(WASM)
@@ -119,6 +126,12 @@ bench-browser: tools-browser
 perf-browser: tools-browser
 	trunk build --release --offline --all-features --dist $(PERF_DIST)
 	PERF_DIST=$(PERF_DIST) node tests/e2e/perf.mjs $(PERF_ARGS)
+
+# Long runs, not in `make test`: one simulated hour per strategy at 1 M clients with restarts and live changes
+# (crates/engine/examples/soak.rs), then 1,200 fuzz scenarios.
+soak:
+	cargo run --release -p pollstream-engine --example soak
+	POLLSTREAM_FUZZ_CASES=1200 cargo test --release -p pollstream-cli --test fuzz -- --nocapture
 
 clean:
 	cargo clean
