@@ -136,7 +136,7 @@ pub fn SummaryTable(props: &BusProps) -> Html {
     let rows = Metric::ALL.iter().map(|&metric| {
         let cells = snapshot.worlds.iter().zip(&predictions).map(|(world, prediction)| {
             let measured = metric.measured(world);
-            let theory = metric.theory(prediction);
+            let theory = metric.theory_cell(prediction);
             let testid = format!("{}-{}", metric.id(), world.strategy.name());
             html! {
                 <td>
@@ -144,10 +144,15 @@ pub fn SummaryTable(props: &BusProps) -> Html {
                         data-value={measured.map(shortest)}>
                         { measured.map_or("–".to_string(), |v| metric.format(v)) }
                     </span>
-                    if let Some(theory) = theory {
+                    if let Some(Ok(theory)) = theory {
                         <span class="theory" data-testid={format!("theory-{}-{}", metric.id(), world.strategy.name())}
                             data-value={shortest(theory)}>
                             <span class="theory-label">{ "theory " }</span>{ metric.format(theory) }
+                        </span>
+                    } else if let Some(Err(why)) = theory {
+                        <span class="theory not-applicable" title={why.clone()} aria-label={why}
+                            data-testid={format!("theory-{}-{}", metric.id(), world.strategy.name())}>
+                            <span class="theory-label">{ "theory " }</span>{ "n/a" }
                         </span>
                     }
                 </td>

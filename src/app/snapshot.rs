@@ -154,6 +154,15 @@ pub fn capacity_per_s(params: &Params) -> f64 {
     params.n_workers as f64 / params.service.as_secs_f64().max(1e-9)
 }
 
+/// Offered load from which the queueing formulas no longer describe the server (see
+/// [`Metric::theory_cell`]).
+pub const NEAR_SATURATION: f64 = 0.9;
+
+/// `0.93` → `93 %`.
+fn percent(share: f64) -> String {
+    format!("{} %", significant(share * 100.0, 2))
+}
+
 /// The rows of the summary table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
@@ -281,6 +290,32 @@ impl Metric {
         })
     }
 
+    /// What theory says of this metric: a value, or why its formula does not apply here.
+    ///
+    /// MODEL.md's formulas assume utilization well below 1. Near or past saturation only those that
+    /// are about saturation itself (utilization, rejections) and what does not depend on the server's
+    /// answers (the requests clients send, the connections they hold) still stand.
+    pub fn theory_cell(self, prediction: &Prediction) -> Option<Result<f64, String>> {
+        let value = self.theory(prediction)?;
+        let holds_in_overload = matches!(
+            self,
+            Metric::RequestsPerS
+                | Metric::RejectedPerS
+                | Metric::Utilization
+                | Metric::OpenConnections
+                | Metric::ConnectionMemory
+                | Metric::BandwidthIn
+        );
+        match prediction.offered_load {
+            Some(rho) if rho >= NEAR_SATURATION && !holds_in_overload => Some(Err(format!(
+                "Not applicable: the formula assumes utilization well below 1, and the offered \
+                 load here is {} of what the workers can serve",
+                percent(rho)
+            ))),
+            _ => Some(Ok(value)),
+        }
+    }
+
     /// What theory predicts for this metric (MODEL.md's "What theory says"), where it has a prediction.
     pub fn theory(self, prediction: &Prediction) -> Option<f64> {
         let p = prediction;
@@ -363,6 +398,36 @@ pub(crate) mod tests {
         assert_eq!(Metric::LatencyP50.format(500_000.0), "500 ms");
         let empty = world(Strategy::Polling, 0, busy_second());
         assert_eq!(Metric::RequestsPerS.measured(&empty), None);
+    }
+
+    #[test]
+    fn theory_that_assumes_a_lightly_loaded_server_is_marked_not_applicable_near_saturation() {
+        let params = |workers: &str| {
+            let mut raw = pollstream_engine::RawParams::default();
+            raw.set(pollstream_engine::ParamKey::Workers, workers)
+                .unwrap();
+            Params::try_from(raw).unwrap()
+        };
+        // 1,000 polls a second of 2 ms each: 2 workers of work.
+        let light = pollstream_engine::theory::predict(&params("8"), Strategy::Polling);
+        let overloaded = pollstream_engine::theory::predict(&params("2"), Strategy::Polling);
+        assert!(matches!(
+            Metric::LatencyMean.theory_cell(&light),
+            Some(Ok(_))
+        ));
+        let Some(Err(why)) = Metric::LatencyMean.theory_cell(&overloaded) else {
+            panic!("the latency formula does not hold at ρ = 1");
+        };
+        assert!(why.contains("100 %"), "{why}");
+        assert!(matches!(Metric::Utilization.theory_cell(&overloaded), Some(Ok(u)) if u == 1.0));
+        assert!(
+            matches!(Metric::RequestsPerS.theory_cell(&overloaded), Some(Ok(r)) if r == 1000.0)
+        );
+        assert_eq!(
+            Metric::LatencyP50.theory_cell(&overloaded),
+            None,
+            "no formula at all"
+        );
     }
 
     #[test]
