@@ -7,33 +7,8 @@
 use crate::args::{Format, BIN};
 use crate::run::{RunReport, WorldReport};
 use pollstream_engine::format::{bits_per_second, bytes, compact, micros, significant, thousands};
-use pollstream_engine::{LatencySummary, MessagePattern, ParamKey, SecondStats};
+use pollstream_engine::{csv, LatencySummary, MessagePattern, ParamKey};
 use std::io::{self, Write};
-
-/// The columns of the CSV output, in order.
-pub const CSV_HEADER: [&str; 21] = [
-    "strategy",
-    "second",
-    "requests",
-    "pushes",
-    "heartbeats",
-    "answered",
-    "empty_responses",
-    "rejected",
-    "utilization",
-    "queue_len",
-    "open_connections",
-    "connection_memory_bytes",
-    "bytes_in",
-    "bytes_out",
-    "messages_created",
-    "messages_delivered",
-    "messages_pending",
-    "latency_p50_us",
-    "latency_p99_us",
-    "latency_max_us",
-    "latency_mean_us",
-];
 
 /// Writes `report` to `out` in `format`.
 pub fn write(out: &mut impl Write, report: &RunReport, format: Format) -> io::Result<()> {
@@ -465,63 +440,24 @@ fn json_world<W: Write>(json: &mut JsonWriter<W>, world: &WorldReport) -> io::Re
 // CSV
 // ---------------------------------------------------------------------------------------------------------
 
-/// A real number for CSV: plain decimal, or an empty cell when it is not finite.
-fn csv_number(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value}")
-    } else {
-        String::new()
-    }
-}
-
-/// Writes one row per world and whole simulated second, after the [`CSV_HEADER`] line.
+/// Writes one row per world and whole simulated second after the header: the engine's CSV
+/// ([`pollstream_engine::csv`]), which the app's download writes too.
 pub fn write_csv(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
-    writeln!(out, "{}", CSV_HEADER.join(","))?;
+    let mut text = String::from(csv::HEADER);
+    text.push('\n');
     for world in &report.worlds {
         for second in &world.seconds {
-            writeln!(out, "{}", csv_row(world, second))?;
+            csv::push_row(&mut text, world.strategy, second);
         }
     }
-    Ok(())
-}
-
-/// The CSV line of one second, without the line end.
-fn csv_row(world: &WorldReport, s: &SecondStats) -> String {
-    let integers = [
-        s.second,
-        s.requests,
-        s.pushes,
-        s.heartbeats,
-        s.answered,
-        s.empty_responses,
-        s.rejected,
-    ];
-    let mut cells: Vec<String> = vec![world.strategy.name().to_string()];
-    cells.extend(integers.iter().map(u64::to_string));
-    cells.push(csv_number(s.utilization()));
-    let state = [
-        s.queue_len,
-        s.open_connections,
-        s.connection_memory_bytes,
-        s.bytes_in,
-        s.bytes_out,
-        s.messages_created,
-        s.messages_delivered,
-        s.messages_pending,
-        s.latency.p50,
-        s.latency.p99,
-        s.latency.max,
-    ];
-    cells.extend(state.iter().map(u64::to_string));
-    cells.push(csv_number(s.latency.mean));
-    cells.join(",")
+    out.write_all(text.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::args::{parse, Command, RunConfig};
-    use pollstream_engine::{Gauges, SimDuration, Strategy, Totals};
+    use pollstream_engine::{Gauges, SecondStats, SimDuration, Strategy, Totals};
 
     fn config(list: &[&str]) -> RunConfig {
         match parse(list.iter().map(|s| s.to_string())) {
@@ -611,7 +547,6 @@ mod tests {
         assert_eq!(json_number(1e-7), "0.0000001");
         assert_eq!(json_number(f64::NAN), "null");
         assert_eq!(json_number(f64::INFINITY), "null");
-        assert_eq!(csv_number(f64::NEG_INFINITY), "");
     }
 
     #[test]
@@ -713,7 +648,7 @@ mod tests {
         let report = sample_report(&["--duration", "4s", "--strategy", "polling,streaming"]);
         let csv = text(write_csv, &report);
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], CSV_HEADER.join(","));
+        assert_eq!(lines[0], csv::HEADER);
         assert_eq!(lines.len(), 1 + 2 * 4);
         assert_eq!(
             lines[1],
@@ -721,7 +656,7 @@ mod tests {
         );
         assert!(lines[8].starts_with("streaming,3,"), "{}", lines[8]);
         for line in &lines {
-            assert_eq!(line.split(',').count(), CSV_HEADER.len(), "{line}");
+            assert_eq!(line.split(',').count(), 21, "{line}");
         }
     }
 

@@ -11,6 +11,7 @@
 //! ```
 
 mod blocks;
+pub mod csv;
 pub mod format;
 mod holds;
 mod messages;
