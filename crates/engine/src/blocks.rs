@@ -269,6 +269,19 @@ impl<T> BlockVec<T> {
         (index < self.len).then(|| &mut self[index])
     }
 
+    /// Keeps the first `len` entries and frees the blocks after them.
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        let kept = len.div_ceil(VEC_BLOCK);
+        self.blocks.truncate(kept);
+        if let Some(last) = self.blocks.last_mut() {
+            last.truncate(len - (kept - 1) * VEC_BLOCK);
+        }
+        self.len = len;
+    }
+
     /// The entries `0..end`, in order.
     pub fn iter_to(&self, end: usize) -> impl Iterator<Item = &T> {
         self.blocks.iter().flatten().take(end.min(self.len))
@@ -298,6 +311,23 @@ impl<T> IndexMut<usize> for BlockVec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_block_vec_truncated_frees_its_blocks_and_grows_again() {
+        let mut v = BlockVec::default();
+        for i in 0..3 * VEC_BLOCK + 5 {
+            v.push(i);
+        }
+        let full = v.heap_bytes();
+        v.truncate(VEC_BLOCK + 1);
+        assert_eq!(v.heap_bytes(), full / 2, "two of four blocks kept");
+        assert_eq!(v.get(VEC_BLOCK), Some(&VEC_BLOCK));
+        assert_eq!(v.get(VEC_BLOCK + 1), None);
+        v.push(7);
+        assert_eq!(v.get(VEC_BLOCK + 1), Some(&7));
+        v.truncate(0);
+        assert_eq!((v.heap_bytes(), v.get(0)), (0, None));
+    }
 
     #[test]
     fn block_vec_indexes_across_blocks() {

@@ -423,6 +423,10 @@ pub struct World {
     /// Clients `0..records` have a record for their current incarnation (all N, once the task that
     /// adds clients is done; the table may hold stale records past it).
     records: u32,
+    /// The generation and token a record made anew starts from: past those of every record the table
+    /// let go of when clients left, so that no event or timer of a client that left matches a client
+    /// that takes its index later.
+    released: (u32, u32),
 
     tasks: TimeQueue<Task>,
     joins: Vec<JoinGroup>,
@@ -502,6 +506,7 @@ impl World {
             clients: BlockVec::default(),
             n_active: 0,
             records: 0,
+            released: (0, 0),
             tasks: TimeQueue::default(),
             joins: Vec::new(),
             next_message: NO_EVENT,
@@ -1111,6 +1116,13 @@ impl World {
                 self.remove_client(id);
             }
             self.records = self.records.min(n);
+            // The table lets go of the records past n, so that a drop from 3 M clients to 1 M gives
+            // back the memory of 2 M (`make soak`); their generations and tokens live on in `released`.
+            for client in self.clients.iter_to(usize::MAX).skip(n as usize) {
+                self.released.0 = self.released.0.max(client.gen);
+                self.released.1 = self.released.1.max(client.token);
+            }
+            self.clients.truncate(n as usize);
             return;
         }
         if n == old {
@@ -1330,7 +1342,11 @@ impl World {
                     ..fresh
                 }
             }
-            None => self.clients.push(fresh),
+            None => self.clients.push(Client {
+                gen: self.released.0,
+                token: self.released.1,
+                ..fresh
+            }),
         }
     }
 
