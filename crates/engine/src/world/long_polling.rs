@@ -8,9 +8,13 @@
 //! handler. The order of events, the sequence numbers they are given and so the whole state are the
 //! general loop's (`tests/long_polling_loop.rs` holds the two to each other).
 //!
-//! At a million clients most of the time is spent waiting on memory, not on instructions: each event
-//! concerns a client whose record and hold link are out of the cache, so the loop asks for those of
-//! the clients its queues name next (`prefetch_ahead`).
+//! At a million clients nearly every event concerns a client whose record and hold link are out of
+//! the cache, so the loop asks for those of the clients its queues name next (`prefetch_ahead`):
+//! without that for arrivals and responses a run takes half as long again. Even so, a world of
+//! 100,000 clients, which fits in the cache, takes a half to two thirds of the time per request. The
+//! rest is instructions, about 2,400 a simulated request (cachegrind) and spread thinly: the choice
+//! of the next event about 40 an event and the look-ahead about 45, the streams' counts and draws
+//! 18 %, the sweep that builds each window 13 %, the hold timers 6 %.
 
 use super::{Advance, Delivery, Source, World, TASK_CHUNK_COST};
 use crate::queue::pack;
