@@ -8,9 +8,13 @@
 //! handler. The order of events, the sequence numbers they are given and so the whole state are the
 //! general loop's (`tests/long_polling_loop.rs` holds the two to each other).
 //!
-//! At a million clients most of the time is spent waiting on memory, not on instructions: each event
-//! concerns a client whose record and hold link are out of the cache, so the loop asks for those of
-//! the clients its queues name next (`prefetch_ahead`).
+//! At a million clients nearly every event concerns a client whose record and hold link are out of
+//! the cache, so the loop asks for those of the clients its queues name next (`prefetch_ahead`):
+//! without that for arrivals and responses a run takes half as long again. Even so, a world of
+//! 100,000 clients, which fits in the cache, takes a half to two thirds of the time per request. The
+//! rest is instructions, about 2,400 a simulated request (cachegrind) and spread thinly: the choice
+//! of the next event about 40 an event and the look-ahead about 45, the streams' counts and draws
+//! 18 %, the sweep that builds each window 13 %, the hold timers 6 %.
 
 use super::{Advance, Delivery, Source, World, TASK_CHUNK_COST};
 use crate::queue::pack;
@@ -31,7 +35,7 @@ impl World {
             if events >= max_events {
                 break false;
             }
-            self.advance_clock((key >> 64) as u64);
+            self.advance_clock_within_second((key >> 64) as u64);
             self.prefetch_ahead(source);
             dispatched += 1;
             events += 1;
@@ -67,6 +71,19 @@ impl World {
         };
         self.events += dispatched;
         Advance { reached, events }
+    }
+
+    /// [`advance_clock`](World::advance_clock), with the common case, an instant in the same simulated
+    /// second, inlined: the call and its register saves cost as much as the integration itself, and it
+    /// happens for every event.
+    #[inline(always)]
+    fn advance_clock_within_second(&mut self, t: u64) {
+        if t >= self.next_boundary {
+            self.advance_clock(t);
+        } else {
+            self.integrate(t);
+            self.now = t;
+        }
     }
 
     /// Asks for the records that the event `PREFETCH_AHEAD` places further in the queue of `source` will
