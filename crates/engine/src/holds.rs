@@ -225,11 +225,37 @@ impl HoldTimers {
     pub fn heap_bytes(&self) -> usize {
         self.links.heap_bytes()
     }
+
+    /// Frees the links of clients `first..`, none of which may be held: the clients have left.
+    pub fn forget_from(&mut self, first: u32) {
+        let blocks = &mut self.links.blocks;
+        blocks.truncate((first as usize).div_ceil(LINK_BLOCK));
+        blocks.shrink_to_fit();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_links_of_clients_that_left_are_freed() {
+        let mut holds = HoldTimers::default();
+        holds.insert(3, 100, 1, 100);
+        holds.insert(3 * LINK_BLOCK as u32, 100, 2, 100);
+        let both = holds.heap_bytes();
+        holds.remove(3 * LINK_BLOCK as u32);
+        holds.forget_from(LINK_BLOCK as u32 + 1);
+        assert!(
+            holds.heap_bytes() < both * 2 / 3,
+            "one block of two: {} of {both}",
+            holds.heap_bytes()
+        );
+        assert_eq!(holds.len(), 1);
+        assert_eq!(holds.peek().map(|(_, id)| id), Some(3));
+        holds.insert(3 * LINK_BLOCK as u32, 200, 3, 100);
+        assert_eq!(holds.len(), 2, "a block is made again when needed");
+    }
 
     #[test]
     fn earliest_deadline_first_across_timeout_changes_and_early_answers() {

@@ -1123,6 +1123,7 @@ impl World {
                 self.released.1 = self.released.1.max(client.token);
             }
             self.clients.truncate(n as usize);
+            self.holds.forget_from(n);
             return;
         }
         if n == old {
