@@ -21,7 +21,9 @@
 //!
 //! A polling world does not go through that loop: it advances in slices of time, one kind of event at a
 //! time, each poll's start and finish following from when the workers are next free the moment it
-//! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`).
+//! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`). A streaming
+//! world goes through it, but takes the events of its open connections (messages, heartbeats, pushes
+//! finishing and delivered) in a loop of its own (see `world/streaming.rs`, `tests/streaming_slices.rs`).
 //!
 //! Per-client messages are not stored: each client's stream is a pure function of the seed, the client
 //! and time (`streams.rs`), so a response computes the messages its client has when it leaves, and a
@@ -50,6 +52,7 @@ use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
 mod polling;
+mod streaming;
 
 const SECOND_US: u64 = 1_000_000;
 /// How many flights of traced clients are remembered for the animated view.
@@ -202,7 +205,8 @@ enum Phase {
 #[derive(Clone, Copy, Debug)]
 struct Client {
     /// The instant from which this client's per-client messages are not yet taken: every message it
-    /// has from then on waits at the server (for a streamer, its backlog). See `streams.rs`.
+    /// has from then on waits at the server (for a streamer, its backlog). See `streams.rs`. While a
+    /// connection is open it is [`PUSHED_ALL`] instead, so that a push needs no write to the record.
     from: u64,
     /// Broadcast: the first message of the log not yet handed to a response or push.
     cursor: u32,
@@ -213,6 +217,11 @@ struct Client {
     /// Failed connection attempts since the last success, for backoff.
     attempts: u8,
 }
+
+/// A connected client's `from`: every message created so far has been handed to a push (a client's
+/// messages are pushed as they are created, so it has none waiting between its last push and now).
+/// The instant itself is set when the connection closes; a dropped push lowers it to its message.
+const PUSHED_ALL: u64 = u64::MAX;
 
 /// Work for a worker.
 #[derive(Clone, Copy, Debug)]
@@ -441,6 +450,8 @@ pub struct World {
     /// A polling world advanced event by event, by the general loop: the reference that tests hold the
     /// sliced polling loop to.
     polling_by_events: bool,
+    /// The same for a streaming world and its loop for open connections (see `world/streaming.rs`).
+    streaming_by_events: bool,
     deliveries: TimeQueue<Delivery>,
     holds: HoldTimers,
     heartbeats: TimeQueue<Timer>,
@@ -510,6 +521,7 @@ impl World {
             queued_polls: BlockDeque::default(),
             slice_rate: 1.0,
             polling_by_events: false,
+            streaming_by_events: false,
             deliveries: TimeQueue::default(),
             holds: HoldTimers::default(),
             heartbeats: TimeQueue::default(),
@@ -566,6 +578,9 @@ impl World {
         let until = until.as_micros();
         if self.advances_in_slices() {
             return self.advance_polling(until, max_events);
+        }
+        if self.strategy == Strategy::Streaming && !self.streaming_by_events {
+            return self.advance_streaming(until, max_events);
         }
         let mut events = 0;
         let mut dispatched = 0;
@@ -657,6 +672,14 @@ impl World {
     #[doc(hidden)]
     pub fn advance_polling_event_by_event(&mut self) {
         self.polling_by_events = true;
+    }
+
+    /// Makes a new streaming world advance event by event through the general loop only, without the
+    /// loop for open connections (`world/streaming.rs`): slower, and the same output, which the tests
+    /// check.
+    #[doc(hidden)]
+    pub fn advance_streaming_event_by_event(&mut self) {
+        self.streaming_by_events = true;
     }
 
     /// Restarts the server now, before anything else at this instant.
@@ -1618,7 +1641,7 @@ impl World {
             id: client.id,
             token: c.token,
         };
-        let from = std::mem::replace(&mut c.from, self.now + 1);
+        let from = std::mem::replace(&mut c.from, PUSHED_ALL);
         let cast_from = std::mem::replace(&mut c.cursor, end);
         self.open_connections += 1;
         self.max_open = self.max_open.max(self.open_connections + self.held);
@@ -1832,7 +1855,6 @@ impl World {
         }
         match self.clients[id as usize].phase {
             Phase::Connected => {
-                self.clients[id as usize].from = self.now + 1;
                 let client = self.client_ref(id);
                 self.admit(Job {
                     client,
@@ -1935,7 +1957,12 @@ impl World {
                 self.holds.remove(id);
                 self.second.dropped += 1;
             }
-            Phase::Connected => self.open_connections -= 1,
+            Phase::Connected => {
+                self.open_connections -= 1;
+                if c.from == PUSHED_ALL {
+                    c.from = self.window.horizon(self.now);
+                }
+            }
             _ => return,
         }
         c.phase = Phase::Dropped;
