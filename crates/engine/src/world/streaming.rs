@@ -11,9 +11,23 @@
 //! client to reach. It hands back to the general loop at the first event of any other kind, so the
 //! order of effects is the general loop's (`tests/streaming_slices.rs`).
 
-use super::{Advance, ClientRef, Delivery, Job, Source, Work, World, TASK_CHUNK_COST};
+use super::{Advance, ClientRef, Delivery, Job, Phase, Source, Work, World, TASK_CHUNK_COST};
 use crate::params::MessagePattern;
 use crate::queue::NO_EVENT;
+use std::collections::VecDeque;
+
+/// A push or heartbeat that a worker started in a run of whole lives (`run_push_lives`), kept until
+/// its delivery is behind the run or the run ends.
+#[derive(Clone, Copy)]
+struct Life {
+    start: u64,
+    /// The sequence number of its start, which its job keeps if it is still in service when the run
+    /// ends.
+    seq: u64,
+    id: u32,
+    /// A heartbeat, or else a message created at `start`.
+    heartbeat: bool,
+}
 
 impl World {
     /// [`World::advance`] for a streaming world.
@@ -75,6 +89,9 @@ impl World {
             .min(self.in_service_requests.peek_key())
             .min(self.holds.peek().map_or(NO_EVENT, |(key, _)| key))
             .min((until, 0));
+        if let Some(events) = self.run_push_lives(other.0, budget) {
+            return events;
+        }
         let mut events = 0;
         while events < budget {
             let message = self.next_message;
@@ -147,5 +164,254 @@ impl World {
         } else {
             self.second.abandoned += 1;
         }
+    }
+}
+
+impl World {
+    /// Takes the pushes and heartbeats that start before `end` through their whole lives at once:
+    /// each starts on a free worker the instant its message is created or its heartbeat is due,
+    /// finishes a push service time later and, for a message, reaches its client a network delay
+    /// after that. Only the lives that are still under way when the run ends join the queues, for
+    /// the rest. Returns `None` if the world is not in the state this needs, and otherwise the
+    /// number of events, which is 0 if the first start could not be taken.
+    ///
+    /// That needs every client connected (no message waits, and any other delivery on the network
+    /// is a 503 or refusal for a client that has left since, which does nothing), no job waiting, no
+    /// flights to record, and workers enough: before each start, the jobs in service (those that
+    /// finish at that instant counted too, which is safe whatever their order) must leave a worker
+    /// free, and the run ends at the first start that would not find one, or at the budget, before
+    /// that start's instant if nothing at it has been taken yet, or part-way through it (as the
+    /// general loop may). Effects are those of the general loop, in its order where order matters:
+    /// starts (which decide who gets a worker) in (time, sequence) order, each with its sequence
+    /// number, so that the jobs and heartbeat timers left for later are ordered as the general loop
+    /// would order them; finishes and deliveries, which only count, in any order within the run.
+    fn run_push_lives(&mut self, end: u64, budget: u64) -> Option<u64> {
+        let all_connected =
+            self.records == self.n_active && self.open_connections == u64::from(self.n_active);
+        let in_service_at_start = self.busy_workers();
+        let workers = self.params.n_workers;
+        if !all_connected
+            || self.traced > 0
+            || !self.waiting.is_empty()
+            || in_service_at_start > workers
+            || self.last_integrated != self.now
+        {
+            return None;
+        }
+        let start = self.now;
+        let mut end = end.min(self.next_boundary);
+        let push_service = self.params.push_service.as_micros();
+        let latency = self.params.latency.as_micros();
+        let requests_in_service = self.in_service_requests.len() as u64;
+        let no_one_left = self.clients_left_at.is_none();
+        let mut lives: VecDeque<Life> = VecDeque::new();
+        // `lives[..finished_lives]` have finished; the rest are in service.
+        let mut finished_lives = 0;
+        let mut busy = SliceBusy::default();
+        let mut events = 0u64;
+        let mut created = 0u64;
+        let mut delivered = 0u64;
+        let mut pushes = 0u64;
+        let mut heartbeats = 0u64;
+        loop {
+            let message_at = self.window.peek_time().unwrap_or(u64::MAX);
+            let heartbeat = self.heartbeats.peek_key();
+            let at = message_at.min(heartbeat.0);
+            if at >= end {
+                break;
+            }
+            // Everything before this instant that is not a start.
+            events += self.finish_and_deliver_before(start, at, &mut busy);
+            while finished_lives < lives.len() && lives[finished_lives].start + push_service < at {
+                finished_lives += 1;
+            }
+            while let Some(&life) = lives.front() {
+                if life.start + push_service + latency >= at {
+                    break;
+                }
+                // Its delivery is before `at`, and so before the run's end.
+                lives.pop_front();
+                finished_lives -= 1;
+                let (finish, reply) = (
+                    life.start + push_service,
+                    life.start + push_service + latency,
+                );
+                busy.finished(finish - start);
+                if life.heartbeat {
+                    heartbeats += 1;
+                    events += 2;
+                } else {
+                    self.second_latency.record(reply - life.start);
+                    delivered += 1;
+                    pushes += 1;
+                    events += 3;
+                }
+            }
+            let in_service = requests_in_service
+                + self.in_service_pushes.len() as u64
+                + (lives.len() - finished_lives) as u64;
+            if in_service >= workers || events >= budget {
+                end = at;
+                break;
+            }
+            self.now = at;
+            let seq = self.seq();
+            if message_at <= heartbeat.0 {
+                let Some(id) = self.window.pop_at(at) else {
+                    break;
+                };
+                created += 1;
+                lives.push_back(Life {
+                    start: at,
+                    seq,
+                    id,
+                    heartbeat: false,
+                });
+            } else {
+                let Some(e) = self.heartbeats.pop() else {
+                    break;
+                };
+                events += 1;
+                let interval = self.params.heartbeat.as_micros();
+                let timer = e.payload;
+                // As in `on_heartbeat`: a timer of a connection that has closed since is stale.
+                let due = interval != 0 && timer.id < self.records && {
+                    let c = &self.clients[timer.id as usize];
+                    c.phase == Phase::Connected && c.token == timer.token
+                };
+                if !due {
+                    continue;
+                }
+                lives.push_back(Life {
+                    start: at,
+                    seq,
+                    id: timer.id,
+                    heartbeat: true,
+                });
+                let seq = self.seq();
+                self.heartbeats.push(at + interval, seq, timer);
+            }
+            busy.started(at - start);
+        }
+        if end <= start && lives.is_empty() && events == 0 {
+            self.now = start;
+            return Some(0);
+        }
+        events += self.finish_and_deliver_before(start, end, &mut busy);
+        // The lives still under way go on through the queues.
+        for life in lives {
+            let finish = life.start + push_service;
+            let reply = finish + latency;
+            if reply < end {
+                busy.finished(finish - start);
+                if life.heartbeat {
+                    heartbeats += 1;
+                    events += 2;
+                } else {
+                    self.second_latency.record(reply - life.start);
+                    delivered += 1;
+                    pushes += 1;
+                    events += 3;
+                }
+                continue;
+            }
+            let gen = if no_one_left {
+                0
+            } else {
+                self.clients[life.id as usize].gen
+            };
+            let client = ClientRef { id: life.id, gen };
+            if finish < end {
+                busy.finished(finish - start);
+                if life.heartbeat {
+                    heartbeats += 1;
+                    events += 2;
+                } else {
+                    pushes += 1;
+                    events += 2;
+                    let created = life.start;
+                    self.deliveries
+                        .push(reply, life.seq, Delivery::Push { client, created });
+                }
+            } else {
+                events += 1;
+                let work = if life.heartbeat {
+                    Work::Heartbeat
+                } else {
+                    Work::PushMessage(life.start)
+                };
+                self.in_service_pushes
+                    .push(finish, life.seq, Job { client, work });
+            }
+        }
+        let p = &self.params;
+        let second = &mut self.second;
+        second.created += created;
+        second.created_distinct += created;
+        second.delivered += delivered;
+        second.pushes += pushes + heartbeats;
+        second.heartbeats += heartbeats;
+        second.bytes_out += pushes * (p.frame_bytes + p.message_bytes) + heartbeats * p.frame_bytes;
+        let length = end - start;
+        second.busy_us += (in_service_at_start + busy.started - busy.finished) * length
+            + busy.finish_offsets
+            - busy.start_offsets;
+        second.capacity_us += workers * length;
+        self.last_integrated = end;
+        // Closes the second if the run ends at its end, as the general loop does on reaching it.
+        self.advance_clock(end);
+        self.next_message = self.message_key();
+        Some(events)
+    }
+
+    /// The jobs that were in service and the deliveries that were on the network when a run of
+    /// whole lives began at `start`, and the deliveries of those jobs, up to `before`; returns how
+    /// many events.
+    fn finish_and_deliver_before(&mut self, start: u64, before: u64, busy: &mut SliceBusy) -> u64 {
+        let mut events = 0;
+        while self.in_service_pushes.peek_key().0 < before {
+            let Some(e) = self.in_service_pushes.pop() else {
+                break;
+            };
+            self.now = e.time;
+            busy.finished(e.time - start);
+            self.on_finish(e.payload);
+            events += 1;
+        }
+        while self.deliveries.peek_key().0 < before {
+            let Some(e) = self.deliveries.pop() else {
+                break;
+            };
+            self.now = e.time;
+            match e.payload {
+                Delivery::Push { client, created } => self.deliver_push(client, created),
+                other => self.on_delivery(other),
+            }
+            events += 1;
+        }
+        events
+    }
+}
+
+/// Busy worker time over a run of whole lives, as offsets from its start (see `world/polling.rs`).
+#[derive(Default)]
+struct SliceBusy {
+    started: u64,
+    start_offsets: u64,
+    finished: u64,
+    finish_offsets: u64,
+}
+
+impl SliceBusy {
+    #[inline]
+    fn started(&mut self, offset: u64) {
+        self.started += 1;
+        self.start_offsets += offset;
+    }
+
+    #[inline]
+    fn finished(&mut self, offset: u64) {
+        self.finished += 1;
+        self.finish_offsets += offset;
     }
 }
