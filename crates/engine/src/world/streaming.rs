@@ -14,10 +14,8 @@
 use super::{Advance, ClientRef, Delivery, Job, Phase, Source, Work, World, TASK_CHUNK_COST};
 use crate::params::MessagePattern;
 use crate::queue::NO_EVENT;
-use std::collections::VecDeque;
 
-/// A push or heartbeat that a worker started in a run of whole lives (`run_push_lives`), kept until
-/// its delivery is behind the run or the run ends.
+/// A push or heartbeat that a worker started in a run of whole lives (`run_push_lives`).
 #[derive(Clone, Copy)]
 struct Life {
     start: u64,
@@ -167,6 +165,72 @@ impl World {
     }
 }
 
+/// The lives started in a run of whole lives, in order of start.
+#[derive(Default)]
+struct Lives {
+    all: Vec<Life>,
+    /// `all[..over]` are over: a heartbeat once finished, a message once at its client.
+    over: usize,
+    /// `all[..finished]` have finished.
+    finished: usize,
+    started: u64,
+    messages_delivered: u64,
+    heartbeats_finished: u64,
+}
+
+impl Lives {
+    fn start(&mut self, life: Life) {
+        self.all.push(life);
+        self.started += 1;
+    }
+
+    fn in_service(&self) -> u64 {
+        (self.all.len() - self.finished) as u64
+    }
+
+    /// The lives that finish before `at`, a push service time after their start, have finished.
+    #[inline]
+    fn finish_before(&mut self, at: u64, push_service: u64) {
+        while self
+            .all
+            .get(self.finished)
+            .is_some_and(|life| life.start + push_service < at)
+        {
+            self.finished += 1;
+        }
+    }
+
+    /// Counts the finished lives that are over before `at` (a message reaches its client a push
+    /// service time and a network delay after its start) in the busy time of a run that began at
+    /// `run_start`, and forgets them once they are most of what is kept.
+    #[inline]
+    fn count_over_before(
+        &mut self,
+        at: u64,
+        (push_service, latency): (u64, u64),
+        run_start: u64,
+        busy: &mut SliceBusy,
+    ) {
+        while let Some(life) = self.all[..self.finished].get(self.over) {
+            if !life.heartbeat && life.start + push_service + latency >= at {
+                break;
+            }
+            self.over += 1;
+            busy.finished(life.start + push_service - run_start);
+            if life.heartbeat {
+                self.heartbeats_finished += 1;
+            } else {
+                self.messages_delivered += 1;
+            }
+        }
+        if self.over > 4096 && 2 * self.over > self.all.len() {
+            self.all.drain(..self.over);
+            self.finished -= self.over;
+            self.over = 0;
+        }
+    }
+}
+
 impl World {
     /// Takes the pushes and heartbeats that start before `end` through their whole lives at once:
     /// each starts on a free worker the instant its message is created or its heartbeat is due,
@@ -204,15 +268,10 @@ impl World {
         let latency = self.params.latency.as_micros();
         let requests_in_service = self.in_service_requests.len() as u64;
         let no_one_left = self.clients_left_at.is_none();
-        let mut lives: VecDeque<Life> = VecDeque::new();
-        // `lives[..finished_lives]` have finished; the rest are in service.
-        let mut finished_lives = 0;
+        let mut lives = Lives::default();
         let mut busy = SliceBusy::default();
         let mut events = 0u64;
         let mut created = 0u64;
-        let mut delivered = 0u64;
-        let mut pushes = 0u64;
-        let mut heartbeats = 0u64;
         loop {
             let message_at = self.window.peek_time().unwrap_or(u64::MAX);
             let heartbeat = self.heartbeats.peek_key();
@@ -222,35 +281,11 @@ impl World {
             }
             // Everything before this instant that is not a start.
             events += self.finish_and_deliver_before(start, at, &mut busy);
-            while finished_lives < lives.len() && lives[finished_lives].start + push_service < at {
-                finished_lives += 1;
-            }
-            while let Some(&life) = lives.front() {
-                if life.start + push_service + latency >= at {
-                    break;
-                }
-                // Its delivery is before `at`, and so before the run's end.
-                lives.pop_front();
-                finished_lives -= 1;
-                let (finish, reply) = (
-                    life.start + push_service,
-                    life.start + push_service + latency,
-                );
-                busy.finished(finish - start);
-                if life.heartbeat {
-                    heartbeats += 1;
-                    events += 2;
-                } else {
-                    self.second_latency.record(reply - life.start);
-                    delivered += 1;
-                    pushes += 1;
-                    events += 3;
-                }
-            }
-            let in_service = requests_in_service
-                + self.in_service_pushes.len() as u64
-                + (lives.len() - finished_lives) as u64;
-            if in_service >= workers || events >= budget {
+            lives.finish_before(at, push_service);
+            lives.count_over_before(at, (push_service, latency), start, &mut busy);
+            let in_service =
+                requests_in_service + self.in_service_pushes.len() as u64 + lives.in_service();
+            if in_service >= workers || events + 3 * lives.started >= budget {
                 end = at;
                 break;
             }
@@ -261,7 +296,7 @@ impl World {
                     break;
                 };
                 created += 1;
-                lives.push_back(Life {
+                lives.start(Life {
                     start: at,
                     seq,
                     id,
@@ -282,7 +317,7 @@ impl World {
                 if !due {
                     continue;
                 }
-                lives.push_back(Life {
+                lives.start(Life {
                     start: at,
                     seq,
                     id: timer.id,
@@ -293,26 +328,21 @@ impl World {
             }
             busy.started(at - start);
         }
-        if end <= start && lives.is_empty() && events == 0 {
+        if end <= start && lives.all.is_empty() && events == 0 {
             self.now = start;
             return Some(0);
         }
         events += self.finish_and_deliver_before(start, end, &mut busy);
-        // The lives still under way go on through the queues.
-        for life in lives {
+        lives.finish_before(end, push_service);
+        lives.count_over_before(end, (push_service, latency), start, &mut busy);
+        // The lives still under way go on through the queues: messages that finished, to their
+        // clients; the others, in service. Heartbeats that finished are over.
+        let mut pushes_on_network = 0;
+        for life in &lives.all[lives.over..] {
             let finish = life.start + push_service;
-            let reply = finish + latency;
-            if reply < end {
+            if finish < end && life.heartbeat {
                 busy.finished(finish - start);
-                if life.heartbeat {
-                    heartbeats += 1;
-                    events += 2;
-                } else {
-                    self.second_latency.record(reply - life.start);
-                    delivered += 1;
-                    pushes += 1;
-                    events += 3;
-                }
+                lives.heartbeats_finished += 1;
                 continue;
             }
             let gen = if no_one_left {
@@ -323,18 +353,14 @@ impl World {
             let client = ClientRef { id: life.id, gen };
             if finish < end {
                 busy.finished(finish - start);
-                if life.heartbeat {
-                    heartbeats += 1;
-                    events += 2;
-                } else {
-                    pushes += 1;
-                    events += 2;
-                    let created = life.start;
-                    self.deliveries
-                        .push(reply, life.seq, Delivery::Push { client, created });
-                }
+                pushes_on_network += 1;
+                let created = life.start;
+                self.deliveries.push(
+                    finish + latency,
+                    life.seq,
+                    Delivery::Push { client, created },
+                );
             } else {
-                events += 1;
                 let work = if life.heartbeat {
                     Work::Heartbeat
                 } else {
@@ -344,6 +370,13 @@ impl World {
                     .push(finish, life.seq, Job { client, work });
             }
         }
+        // A start, a finish and, for a message, a delivery each, about.
+        events += 3 * lives.started;
+        let delivered = lives.messages_delivered;
+        self.second_latency
+            .record_n(push_service + latency, delivered);
+        let pushes = delivered + pushes_on_network;
+        let heartbeats = lives.heartbeats_finished;
         let p = &self.params;
         let second = &mut self.second;
         second.created += created;
