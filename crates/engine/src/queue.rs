@@ -69,12 +69,12 @@ pub(crate) struct TimeQueue<P> {
 
 /// A (time, sequence) key as one number that orders the same way.
 #[inline(always)]
-fn pack((time, seq): (u64, u64)) -> u128 {
+pub(crate) fn pack((time, seq): (u64, u64)) -> u128 {
     (time as u128) << 64 | seq as u128
 }
 
 #[inline(always)]
-fn unpack(key: u128) -> (u64, u64) {
+pub(crate) fn unpack(key: u128) -> (u64, u64) {
     ((key >> 64) as u64, key as u64)
 }
 
@@ -127,6 +127,12 @@ impl<P: Copy> TimeQueue<P> {
     #[inline]
     pub fn peek_key(&self) -> (u64, u64) {
         unpack(self.head)
+    }
+
+    /// [`peek_key`](Self::peek_key) packed (see [`pack`]), for comparing many queues' heads.
+    #[inline]
+    pub fn peek_packed(&self) -> u128 {
+        self.head
     }
 
     /// The queue as a plain FIFO, if every entry is in it (none was scheduled out of order), for a

@@ -45,7 +45,7 @@ use crate::messages::BroadcastLog;
 use crate::metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
 use crate::params::{MessagePattern, Params, ReconnectPolicy, Strategy};
 use crate::params::{BACKOFF_BASE, BACKOFF_CAP, FIXED_RECONNECT_DELAY};
-use crate::queue::{TimeQueue, NO_EVENT};
+use crate::queue::{pack, unpack, TimeQueue, NO_EVENT};
 use crate::rng::{self, Stream};
 use crate::streams::{BuildStep, Streams, Window};
 use crate::time::{SimDuration, SimTime};
@@ -998,35 +998,43 @@ impl World {
     }
 
     fn next_event(&self) -> ((u64, u64), Source) {
-        let mut best = (self.tasks.peek_key(), Source::Task);
-        if self.polling_by_events && best.0 != NO_EVENT {
+        // Keys packed into one number each, so that each comparison is one.
+        let mut task = self.tasks.peek_key();
+        if self.polling_by_events && task != NO_EVENT {
             // As in the sliced polling loop, tasks come first at their instant.
-            best.0 .1 = 0;
+            task.1 = 0;
         }
+        let mut best = (pack(task), Source::Task);
         for group in &self.joins {
-            if group.next_key < best.0 {
-                best = (group.next_key, Source::Join);
+            if pack(group.next_key) < best.0 {
+                best = (pack(group.next_key), Source::Join);
             }
         }
+        // Only long-polls are held: other worlds skip the look at the hold lists.
+        let hold = if self.held > 0 {
+            self.holds.peek().map_or(NO_EVENT, |(key, _)| key)
+        } else {
+            NO_EVENT
+        };
         let candidates = [
-            (self.next_message, Source::Message),
-            (self.sends.peek_key(), Source::Send),
-            (self.arrivals.peek_key(), Source::Arrival),
-            (self.in_service_requests.peek_key(), Source::FinishRequest),
-            (self.in_service_pushes.peek_key(), Source::FinishPush),
-            (self.deliveries.peek_key(), Source::Delivery),
+            (pack(self.next_message), Source::Message),
+            (self.sends.peek_packed(), Source::Send),
+            (self.arrivals.peek_packed(), Source::Arrival),
             (
-                self.holds.peek().map_or(NO_EVENT, |(key, _)| key),
-                Source::HoldTimeout,
+                self.in_service_requests.peek_packed(),
+                Source::FinishRequest,
             ),
-            (self.heartbeats.peek_key(), Source::Heartbeat),
+            (self.in_service_pushes.peek_packed(), Source::FinishPush),
+            (self.deliveries.peek_packed(), Source::Delivery),
+            (pack(hold), Source::HoldTimeout),
+            (self.heartbeats.peek_packed(), Source::Heartbeat),
         ];
         for candidate in candidates {
             if candidate.0 < best.0 {
                 best = candidate;
             }
         }
-        best
+        (unpack(best.0), best.1)
     }
 
     fn dispatch(&mut self, source: Source) {
