@@ -154,16 +154,6 @@ impl<P: Copy> TimeQueue<P> {
         }
     }
 
-    /// The earliest entry, if any.
-    #[inline]
-    pub fn peek(&self) -> Option<&Entry<P>> {
-        let first = self.in_order.front();
-        match self.out_of_order.peek() {
-            Some(e) if first.is_none_or(|f| e.0.key() < f.key()) => Some(&e.0),
-            _ => first,
-        }
-    }
-
     /// Removes and returns the earliest entry.
     #[inline]
     pub fn pop(&mut self) -> Option<Entry<P>> {

@@ -22,8 +22,8 @@
 //! A polling world does not go through that loop: it advances in slices of time, one kind of event at a
 //! time, each poll's start and finish following from when the workers are next free the moment it
 //! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`). A streaming
-//! world goes through it, but takes the events of its open connections (messages, heartbeats, pushes
-//! finishing and delivered) in a loop of its own (see `world/streaming.rs`, `tests/streaming_slices.rs`).
+//! world goes through it, but takes runs of its own kinds of events (connects, messages, heartbeats,
+//! pushes) in loops of its own (see `world/streaming.rs`, `tests/streaming_slices.rs`).
 //!
 //! Per-client messages are not stored: each client's stream is a pure function of the seed, the client
 //! and time (`streams.rs`), so a response computes the messages its client has when it leaves, and a
@@ -450,7 +450,7 @@ pub struct World {
     /// A polling world advanced event by event, by the general loop: the reference that tests hold the
     /// sliced polling loop to.
     polling_by_events: bool,
-    /// The same for a streaming world and its loop for open connections (see `world/streaming.rs`).
+    /// The same for a streaming world and its own loops (see `world/streaming.rs`).
     streaming_by_events: bool,
     deliveries: TimeQueue<Delivery>,
     holds: HoldTimers,
@@ -675,7 +675,7 @@ impl World {
     }
 
     /// Makes a new streaming world advance event by event through the general loop only, without the
-    /// loop for open connections (`world/streaming.rs`): slower, and the same output, which the tests
+    /// loops of its own (`world/streaming.rs`): slower, and the same output, which the tests
     /// check.
     #[doc(hidden)]
     pub fn advance_streaming_event_by_event(&mut self) {

@@ -1,5 +1,6 @@
-//! A streaming world takes the events of open connections in a loop of its own (`world/streaming.rs`),
-//! not only through the general event loop. This holds it to the general loop alone on random scenarios
+//! A streaming world takes runs of its own kinds of events in loops of its own, pushes and heartbeats
+//! as whole lives once every client is connected (`world/streaming.rs`), not only through the general
+//! event loop. This holds it to the general loop alone on random scenarios
 //! with live changes (heartbeats on and off, workers, service times, clients, rates, the pattern),
 //! restarts under both reconnect policies and random slicing into calls with random budgets: the
 //! outputs must be identical.
@@ -117,7 +118,7 @@ fn compare_on_random_scenario(seed: u64, most_clients: u64, end_us: u64) {
 }
 
 #[test]
-fn the_loop_for_open_connections_matches_the_general_loop() {
+fn the_streaming_loops_match_the_general_loop() {
     for case in 0..80u64 {
         compare_on_random_scenario(0x57_2ea3 + case, 3_000, 12_000_000);
     }
@@ -126,7 +127,7 @@ fn the_loop_for_open_connections_matches_the_general_loop() {
 /// With thousands of clients the queues span several blocks, and every second has pushes and
 /// heartbeats in flight across the calls' ends.
 #[test]
-fn the_loop_for_open_connections_matches_the_general_loop_with_many_clients() {
+fn the_streaming_loops_match_the_general_loop_with_many_clients() {
     for case in 0..6u64 {
         compare_on_random_scenario(0xb10c_0000 + case, 40_000, 8_000_000);
     }

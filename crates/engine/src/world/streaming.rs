@@ -1,19 +1,27 @@
-//! How a streaming world advances: the general event loop, with a loop of its own for the events of
-//! open connections.
+//! How a streaming world advances: the general event loop, with loops of its own for its own kinds
+//! of events.
 //!
-//! Once its clients are connected, a streaming world has four kinds of events: messages created,
-//! heartbeats due, pushes finishing and pushes reaching their clients. `run_open_connections` takes
-//! runs of them in (time, sequence) order, as the general loop would, but picks each from those four
-//! sources instead of ten, and spares most of them a look at the client's record, which at a million
-//! clients misses the cache every time: with every client connected a message needs no look to know
-//! that it is pushed, with no client ever gone a push needs none to name its client, and with no
-//! client gone since a push's message was created its delivery needs none to know that it still has a
-//! client to reach. It hands back to the general loop at the first event of any other kind, so the
-//! order of effects is the general loop's (`tests/streaming_slices.rs`).
+//! A streaming world's events are connects sent, arriving and served, messages created, heartbeats
+//! due, pushes finishing and pushes reaching their clients; tasks (a window's build, a restart) and
+//! clients joining are rare. `run_streaming_events` takes runs of its own kinds in (time, sequence)
+//! order, as the general loop would, with their keys packed for comparison and without a look at the
+//! sources it never needs (held requests), and spares most of them a look at the client's record,
+//! which at a million clients misses the cache every time: with every client connected a message
+//! needs no look to know that it is pushed, with no client ever gone a push needs none to name its
+//! client, and with no client gone since a push's message was created its delivery needs none to know
+//! that it still has a client to reach. It hands back to the general loop at the first event of any
+//! other kind.
+//!
+//! Once every client is connected, `run_push_lives` goes further: each push and heartbeat starts on a
+//! free worker the instant it is due, so its whole life (start, finish, delivery) is known at once,
+//! and only the lives still under way when the run ends join the queues. A steady simulated second at
+//! a million clients is then mostly the sweep that builds the next window of messages.
+//!
+//! The order of effects is the general loop's wherever order matters (`tests/streaming_slices.rs`).
 
 use super::{Advance, ClientRef, Delivery, Job, Phase, Source, Work, World, TASK_CHUNK_COST};
 use crate::params::MessagePattern;
-use crate::queue::NO_EVENT;
+use crate::queue::{pack, unpack, NO_EVENT};
 
 /// A push or heartbeat that a worker started in a run of whole lives (`run_push_lives`).
 #[derive(Clone, Copy)]
@@ -43,11 +51,8 @@ impl World {
             if events >= max_events {
                 break false;
             }
-            if matches!(
-                source,
-                Source::Message | Source::FinishPush | Source::Delivery | Source::Heartbeat
-            ) {
-                let done = self.run_open_connections(until, max_events - events);
+            if !matches!(source, Source::Task | Source::Join | Source::HoldTimeout) {
+                let done = self.run_streaming_events(until, max_events - events);
                 if done > 0 {
                     dispatched += done;
                     events += done;
@@ -67,62 +72,76 @@ impl World {
         Advance { reached, events }
     }
 
-    /// Processes, in order, the events before `until` that are messages created, heartbeats, pushes
-    /// finishing or pushes delivered, at most `budget` of them, up to the first event of another kind.
-    /// Returns the number of events.
-    fn run_open_connections(&mut self, until: u64, budget: u64) -> u64 {
+    /// Processes, in order, the events before `until` of a streaming world's own kinds (every kind
+    /// but tasks, joining clients and held requests), at most `budget` of them, up to the first event
+    /// of another kind. Returns the number of events.
+    fn run_streaming_events(&mut self, until: u64, budget: u64) -> u64 {
         // Broadcast messages fan out through tasks, which the general loop runs.
         if self.params.pattern != MessagePattern::PerClient {
             return 0;
         }
-        // None of the events taken here schedules an event of another kind, but for a push finishing,
-        // whose worker may take a queued connect: the earliest of those stays where it is otherwise.
+        // None of the events taken here schedules an event of another kind, so the earliest of those
+        // stays where it is.
         let mut other = self.tasks.peek_key();
         for group in &self.joins {
             other = other.min(group.next_key);
         }
-        other = other
-            .min(self.sends.peek_key())
-            .min(self.arrivals.peek_key())
-            .min(self.in_service_requests.peek_key())
-            .min(self.holds.peek().map_or(NO_EVENT, |(key, _)| key))
-            .min((until, 0));
-        if let Some(events) = self.run_push_lives(other.0, budget) {
+        if self.held > 0 {
+            other = other.min(self.holds.peek().map_or(NO_EVENT, |(key, _)| key));
+        }
+        let other = pack(other.min((until, 0)));
+        let connects = pack(self.sends.peek_key())
+            .min(self.arrivals.peek_packed())
+            .min(self.in_service_requests.peek_packed());
+        if let Some(events) = self.run_push_lives(unpack(other.min(connects)).0, budget) {
             return events;
         }
         let mut events = 0;
         while events < budget {
-            let message = self.next_message;
-            let finish = self.in_service_pushes.peek_key();
-            let delivery = self.deliveries.peek_key();
-            let heartbeat = self.heartbeats.peek_key();
-            let next = message.min(finish).min(delivery).min(heartbeat);
-            if next >= other {
+            let sources = [
+                (pack(self.next_message), Source::Message),
+                (self.sends.peek_packed(), Source::Send),
+                (self.arrivals.peek_packed(), Source::Arrival),
+                (
+                    self.in_service_requests.peek_packed(),
+                    Source::FinishRequest,
+                ),
+                (self.in_service_pushes.peek_packed(), Source::FinishPush),
+                (self.deliveries.peek_packed(), Source::Delivery),
+                (self.heartbeats.peek_packed(), Source::Heartbeat),
+            ];
+            let (next, source) = sources.into_iter().fold((other, Source::Task), |best, s| {
+                if s.0 < best.0 {
+                    s
+                } else {
+                    best
+                }
+            });
+            if source == Source::Task {
                 break;
             }
-            self.advance_clock(next.0);
-            if next == message {
-                self.create_messages_now();
-            } else if next == finish {
-                if let Some(e) = self.in_service_pushes.pop() {
-                    self.on_finish(e.payload);
-                    // The freed worker may have taken a queued connect.
-                    other = other.min(self.in_service_requests.peek_key());
-                }
-            } else if next == delivery {
-                let Some(e) = self.deliveries.peek() else {
-                    break;
-                };
-                let Delivery::Push { client, created } = e.payload else {
-                    // A 503 or a refused connect: the client's next attempt is scheduled.
-                    break;
-                };
-                self.deliveries.pop();
-                self.deliver_push(client, created);
-            } else if let Some(e) = self.heartbeats.pop() {
-                self.on_heartbeat(e.payload);
-            }
+            self.advance_clock(unpack(next).0);
             events += 1;
+            match source {
+                Source::Message => self.create_messages_now(),
+                Source::Delivery => {
+                    let Some(e) = self.deliveries.pop() else {
+                        break;
+                    };
+                    match e.payload {
+                        Delivery::Push { client, created } => self.deliver_push(client, created),
+                        other => self.on_delivery(other),
+                    }
+                }
+                Source::FinishRequest => {
+                    self.dispatch(source);
+                    // Once every client is connected, whole lives can take over.
+                    if self.open_connections == u64::from(self.n_active) {
+                        break;
+                    }
+                }
+                _ => self.dispatch(source),
+            }
         }
         events
     }
