@@ -184,6 +184,10 @@ impl World {
     }
 }
 
+/// How many lives a run of whole lives starts between two looks for those that are over, which it
+/// then forgets if they are most of what it keeps.
+const FORGET_LIVES: usize = 4096;
+
 /// The lives started in a run of whole lives, in order of start.
 #[derive(Default)]
 struct Lives {
@@ -221,7 +225,7 @@ impl Lives {
 
     /// Counts the finished lives that are over before `at` (a message reaches its client a push
     /// service time and a network delay after its start) in the busy time of a run that began at
-    /// `run_start`, and forgets them once they are most of what is kept.
+    /// `run_start`, and forgets them if they are most of what is kept.
     #[inline]
     fn count_over_before(
         &mut self,
@@ -242,7 +246,7 @@ impl Lives {
                 self.messages_delivered += 1;
             }
         }
-        if self.over > 4096 && 2 * self.over > self.all.len() {
+        if 2 * self.over > self.all.len() {
             self.all.drain(..self.over);
             self.finished -= self.over;
             self.over = 0;
@@ -289,6 +293,9 @@ impl World {
         let no_one_left = self.clients_left_at.is_none();
         let mut lives = Lives::default();
         let mut busy = SliceBusy::default();
+        // The jobs in service and deliveries on the network when the run began, until they are over.
+        let mut earlier_events_before = self.earlier_events_before();
+        let mut earlier_in_service = self.in_service_pushes.len() as u64;
         let mut events = 0u64;
         let mut created = 0u64;
         loop {
@@ -299,11 +306,17 @@ impl World {
                 break;
             }
             // Everything before this instant that is not a start.
-            events += self.finish_and_deliver_before(start, at, &mut busy);
-            lives.finish_before(at, push_service);
-            lives.count_over_before(at, (push_service, latency), start, &mut busy);
-            let in_service =
-                requests_in_service + self.in_service_pushes.len() as u64 + lives.in_service();
+            if earlier_events_before < at {
+                events += self.finish_and_deliver_before(start, at, &mut busy);
+                earlier_events_before = self.earlier_events_before();
+                earlier_in_service = self.in_service_pushes.len() as u64;
+            }
+            let mut in_service = requests_in_service + earlier_in_service + lives.in_service();
+            if in_service >= workers {
+                // Lives are marked finished only when the count might matter.
+                lives.finish_before(at, push_service);
+                in_service = requests_in_service + earlier_in_service + lives.in_service();
+            }
             if in_service >= workers || events + 3 * lives.started >= budget {
                 end = at;
                 break;
@@ -346,6 +359,10 @@ impl World {
                 self.heartbeats.push(at + interval, seq, timer);
             }
             busy.started(at - start);
+            if lives.all.len() >= lives.over + FORGET_LIVES {
+                lives.finish_before(at, push_service);
+                lives.count_over_before(at, (push_service, latency), start, &mut busy);
+            }
         }
         if end <= start && lives.all.is_empty() && events == 0 {
             self.now = start;
@@ -414,6 +431,14 @@ impl World {
         self.advance_clock(end);
         self.next_message = self.message_key();
         Some(events)
+    }
+
+    /// When the next of the jobs in service or deliveries on the network is due.
+    fn earlier_events_before(&self) -> u64 {
+        self.in_service_pushes
+            .peek_key()
+            .0
+            .min(self.deliveries.peek_key().0)
     }
 
     /// The jobs that were in service and the deliveries that were on the network when a run of
