@@ -132,3 +132,40 @@ fn the_streaming_loops_match_the_general_loop_with_many_clients() {
         compare_on_random_scenario(0xb10c_0000 + case, 40_000, 8_000_000);
     }
 }
+
+/// A budget bounds the work of one call in every phase of a streaming world: the first connects (all at
+/// one instant with a synchronized start), the pushes of open connections taken as whole lives, and the
+/// heartbeats of every connection at once.
+#[test]
+fn a_budget_bounds_each_call() {
+    let params = Params::try_from(RawParams {
+        n_clients: 200_000,
+        sync_start: true,
+        message_rate: 2.0,
+        n_workers: 4_000,
+        queue_limit: 1_000_000,
+        heartbeat: SimDuration::from_secs(2),
+        ..RawParams::default()
+    })
+    .unwrap();
+    let mut world = World::new(&params, Strategy::Streaming);
+    let budget = 5_000;
+    let (mut calls, mut largest) = (0, 0);
+    loop {
+        let done = world.advance(SimTime::from_secs(5), budget);
+        largest = largest.max(done.events);
+        calls += 1;
+        if done.reached {
+            break;
+        }
+    }
+    assert!(calls > 100, "the budget never bit ({calls} calls)");
+    // A chunk of a task counts 64 events and may end a call a little over its budget; a run of whole
+    // lives stops before the start that would take it past its budget.
+    assert!(
+        largest <= budget + 64,
+        "one call did {largest} events for a budget of {budget}"
+    );
+    assert_eq!(world.totals().heartbeats, 400_000);
+    world.audit().check().unwrap();
+}

@@ -307,7 +307,14 @@ impl World {
             }
             // Everything before this instant that is not a start.
             if earlier_events_before < at {
-                events += self.finish_and_deliver_before(start, at, &mut busy);
+                let most = budget.saturating_sub(events + 3 * lives.started);
+                let (done, done_before) =
+                    self.finish_and_deliver_before(start, at, most, &mut busy);
+                events += done;
+                if done_before < at {
+                    end = done_before;
+                    break;
+                }
                 earlier_events_before = self.earlier_events_before();
                 earlier_in_service = self.in_service_pushes.len() as u64;
             }
@@ -368,7 +375,11 @@ impl World {
             self.now = start;
             return Some(0);
         }
-        events += self.finish_and_deliver_before(start, end, &mut busy);
+        let most = budget.saturating_sub(events + 3 * lives.started);
+        let (done, done_before) = self.finish_and_deliver_before(start, end, most, &mut busy);
+        events += done;
+        // Every start so far came after the earlier events before it: this is not before any start.
+        end = done_before;
         lives.finish_before(end, push_service);
         lives.count_over_before(end, (push_service, latency), start, &mut busy);
         // The lives still under way go on through the queues: messages that finished, to their
@@ -442,31 +453,45 @@ impl World {
     }
 
     /// The jobs that were in service and the deliveries that were on the network when a run of
-    /// whole lives began at `start`, and the deliveries of those jobs, up to `before`; returns how
-    /// many events.
-    fn finish_and_deliver_before(&mut self, start: u64, before: u64, busy: &mut SliceBusy) -> u64 {
+    /// whole lives began at `start`, and the deliveries of those jobs, in time order up to `before`,
+    /// at most `most` of them. Returns how many, and the instant before which all are done: `before`,
+    /// or where `most` ran out.
+    fn finish_and_deliver_before(
+        &mut self,
+        start: u64,
+        before: u64,
+        most: u64,
+        busy: &mut SliceBusy,
+    ) -> (u64, u64) {
         let mut events = 0;
-        while self.in_service_pushes.peek_key().0 < before {
-            let Some(e) = self.in_service_pushes.pop() else {
-                break;
-            };
-            self.now = e.time;
-            busy.finished(e.time - start);
-            self.on_finish(e.payload);
-            events += 1;
-        }
-        while self.deliveries.peek_key().0 < before {
-            let Some(e) = self.deliveries.pop() else {
-                break;
-            };
-            self.now = e.time;
-            match e.payload {
-                Delivery::Push { client, created } => self.deliver_push(client, created),
-                other => self.on_delivery(other),
+        loop {
+            let finish = self.in_service_pushes.peek_key().0;
+            let next = finish.min(self.deliveries.peek_key().0);
+            if next >= before {
+                return (events, before);
+            }
+            if events >= most {
+                return (events, next);
             }
             events += 1;
+            self.now = next;
+            if finish == next {
+                let Some(e) = self.in_service_pushes.pop() else {
+                    break;
+                };
+                busy.finished(e.time - start);
+                self.on_finish(e.payload);
+            } else {
+                let Some(e) = self.deliveries.pop() else {
+                    break;
+                };
+                match e.payload {
+                    Delivery::Push { client, created } => self.deliver_push(client, created),
+                    other => self.on_delivery(other),
+                }
+            }
         }
-        events
+        (events, before)
     }
 }
 
