@@ -129,7 +129,7 @@ impl<P: Copy> TimeQueue<P> {
         unpack(self.head)
     }
 
-    /// [`peek_key`](Self::peek_key) packed (see [`pack`]), for comparing with other keys at once.
+    /// [`peek_key`](Self::peek_key) packed (see [`pack`]), for comparing many queues' heads at once.
     #[inline]
     pub fn peek_packed(&self) -> u128 {
         self.head

@@ -45,20 +45,40 @@ const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 /// A uniform 64-bit value, the `counter`-th of the stream named by `key` (SplitMix64).
 #[inline]
 fn draw(key: u64, counter: u64) -> u64 {
-    let mut z = key.wrapping_add(counter.wrapping_add(1).wrapping_mul(GAMMA));
+    mix(key.wrapping_add(counter.wrapping_add(1).wrapping_mul(GAMMA)))
+}
+
+/// SplitMix64's output function.
+#[inline(always)]
+fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
 
+/// The bits `bits` of a word of marks: bit b is set if the client whose draw counter is `counter`
+/// plus (b − `bits.start`) steps of SplitMix64's increment has a message (its key, the mixed counter,
+/// is at least `no_message_below`).
+#[inline(always)]
+fn with_messages(mut counter: u64, bits: std::ops::Range<u32>, no_message_below: u64) -> u64 {
+    // Collected as "no message" bits, each shifted in from the right (the comparison's borrow, which
+    // compiles to one add-with-carry per client), then inverted and put back in client order.
+    let len = bits.len() as u32;
+    let mut none = 0u64;
+    for _ in 0..len {
+        none = none.wrapping_add(none) + u64::from(mix(counter) < no_message_below);
+        counter = counter.wrapping_add(GAMMA);
+    }
+    ((!none).reverse_bits() >> (64 - len)) << bits.start
+}
+
+/// An odd multiplier that spreads the epochs over the key space before SplitMix64 mixes in the client.
+const EPOCH_SPREAD: u64 = 0xd1b5_4a32_d192_ed03;
+
 /// The key of `client`'s messages in `epoch` of regime `r`, and the uniform draw of their count.
 #[inline]
 fn client_key(r: &Regime, epoch: u64, client: u32) -> u64 {
-    // An odd multiplier spreads the epochs over the key space before SplitMix64 mixes in the client.
-    draw(
-        r.key ^ epoch.wrapping_mul(0xd1b5_4a32_d192_ed03),
-        client as u64,
-    )
+    draw(r.key ^ epoch.wrapping_mul(EPOCH_SPREAD), client as u64)
 }
 
 /// A stretch of time with one rate and one set of clients.
@@ -314,27 +334,26 @@ impl Streams {
             marks.begin(regime, epoch, r.n_clients);
         }
         // Most clients have no message in an epoch, as the count's first threshold tells. Clients go
-        // a word of marks at a time: first the keys and which of them have messages, without a
-        // branch (one per client would be mispredicted about as often as a client has a message),
-        // then the draws of those that have.
+        // a word of marks at a time: first which of them have messages, from their keys alone and
+        // without a branch (one per client would be mispredicted about as often as a client has a
+        // message), then the keys again and the draws of those that have. A word's keys follow
+        // one another by SplitMix64's increment before they are mixed.
         let no_message_below = r.thresholds[0];
+        let epoch_key = r.key ^ epoch.wrapping_mul(EPOCH_SPREAD);
         let mut first = clients.start;
         while first < end {
             let word = first / 64;
             let stop = ((word + 1) * 64).min(end);
-            let mut keys = [0u64; 64];
-            let mut found = 0u64;
-            for client in first..stop {
-                let key = client_key(r, epoch, client);
-                keys[(client % 64) as usize] = key;
-                found |= u64::from(key >= no_message_below) << (client % 64);
-            }
+            let counter =
+                epoch_key.wrapping_add(u64::from(first).wrapping_add(1).wrapping_mul(GAMMA));
+            let bits = first % 64..first % 64 + (stop - first);
+            let mut found = with_messages(counter, bits, no_message_below);
             marks.bits[word as usize] |= found;
             while found != 0 {
                 let bit = found.trailing_zeros();
                 found &= found - 1;
                 let client = word * 64 + bit;
-                epoch_draws(r, keys[bit as usize], |offset| {
+                epoch_draws(r, client_key(r, epoch, client), |offset| {
                     let t = epoch_start + offset;
                     if lo <= t && t < hi {
                         out((t - lo) << 32 | client as u64);

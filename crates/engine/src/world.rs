@@ -24,7 +24,9 @@
 //! arrives (see `world/polling.rs`). The output is the same (`tests/polling_slices.rs`). A long-polling
 //! world goes through a loop of its own too, event by event in this loop's order, that compares fewer
 //! sources and prefetches the records of the clients its queues name next (`world/long_polling.rs`,
-//! `tests/long_polling_loop.rs`).
+//! `tests/long_polling_loop.rs`). A streaming world goes through this loop, but takes runs of its own
+//! kinds of events (connects, messages, heartbeats, pushes) in loops of its own (see
+//! `world/streaming.rs`, `tests/streaming_slices.rs`).
 //!
 //! Per-client messages are not stored: each client's stream is a pure function of the seed, the client
 //! and time (`streams.rs`), so a response computes the messages its client has when it leaves, and a
@@ -46,7 +48,7 @@ use crate::messages::BroadcastLog;
 use crate::metrics::{LatencyHistogram, LatencySummary, SecondStats, Totals};
 use crate::params::{MessagePattern, Params, ReconnectPolicy, Strategy};
 use crate::params::{BACKOFF_BASE, BACKOFF_CAP, FIXED_RECONNECT_DELAY};
-use crate::queue::{TimeQueue, NO_EVENT};
+use crate::queue::{pack, unpack, TimeQueue, NO_EVENT};
 use crate::rng::{self, Stream};
 use crate::streams::{BuildStep, Streams, Window};
 use crate::time::{SimDuration, SimTime};
@@ -54,6 +56,7 @@ use std::collections::VecDeque;
 
 mod long_polling;
 mod polling;
+mod streaming;
 
 const SECOND_US: u64 = 1_000_000;
 /// How many flights of traced clients are remembered for the animated view.
@@ -206,7 +209,8 @@ enum Phase {
 #[derive(Clone, Copy, Debug)]
 struct Client {
     /// The instant from which this client's per-client messages are not yet taken: every message it
-    /// has from then on waits at the server (for a streamer, its backlog). See `streams.rs`.
+    /// has from then on waits at the server (for a streamer, its backlog). See `streams.rs`. While a
+    /// connection is open it is [`PUSHED_ALL`] instead, so that a push needs no write to the record.
     from: u64,
     /// Broadcast: the first message of the log not yet handed to a response or push.
     cursor: u32,
@@ -217,6 +221,11 @@ struct Client {
     /// Failed connection attempts since the last success, for backoff.
     attempts: u8,
 }
+
+/// A connected client's `from`: every message created so far has been handed to a push (a client's
+/// messages are pushed as they are created, so it has none waiting between its last push and now).
+/// The instant itself is set when the connection closes; a dropped push lowers it to its message.
+const PUSHED_ALL: u64 = u64::MAX;
 
 /// Work for a worker.
 #[derive(Clone, Copy, Debug)]
@@ -451,6 +460,9 @@ pub struct World {
     polling_by_events: bool,
     /// A long-polling world advanced by the general loop, the reference for `world/long_polling.rs`.
     long_polling_by_events: bool,
+    /// A streaming world advanced by the general loop without the loops of its own (see
+    /// `world/streaming.rs`).
+    streaming_by_events: bool,
     deliveries: TimeQueue<Delivery>,
     holds: HoldTimers,
     heartbeats: TimeQueue<Timer>,
@@ -522,6 +534,7 @@ impl World {
             slice_rate: 1.0,
             polling_by_events: false,
             long_polling_by_events: false,
+            streaming_by_events: false,
             deliveries: TimeQueue::default(),
             holds: HoldTimers::default(),
             heartbeats: TimeQueue::default(),
@@ -581,6 +594,9 @@ impl World {
         }
         if self.strategy == Strategy::LongPolling && !self.long_polling_by_events {
             return self.advance_long_polling(until, max_events);
+        }
+        if self.strategy == Strategy::Streaming && !self.streaming_by_events {
+            return self.advance_streaming(until, max_events);
         }
         let mut events = 0;
         let mut dispatched = 0;
@@ -679,6 +695,14 @@ impl World {
     #[doc(hidden)]
     pub fn advance_long_polling_event_by_event(&mut self) {
         self.long_polling_by_events = true;
+    }
+
+    /// Makes a new streaming world advance event by event through the general loop only, without the
+    /// loops of its own (`world/streaming.rs`): slower, and the same output, which the tests
+    /// check.
+    #[doc(hidden)]
+    pub fn advance_streaming_event_by_event(&mut self) {
+        self.streaming_by_events = true;
     }
 
     /// Restarts the server now, before anything else at this instant.
@@ -997,35 +1021,43 @@ impl World {
     }
 
     fn next_event(&self) -> ((u64, u64), Source) {
-        let mut best = (self.tasks.peek_key(), Source::Task);
-        if self.polling_by_events && best.0 != NO_EVENT {
+        // Keys packed into one number each, so that each comparison is one.
+        let mut task = self.tasks.peek_key();
+        if self.polling_by_events && task != NO_EVENT {
             // As in the sliced polling loop, tasks come first at their instant.
-            best.0 .1 = 0;
+            task.1 = 0;
         }
+        let mut best = (pack(task), Source::Task);
         for group in &self.joins {
-            if group.next_key < best.0 {
-                best = (group.next_key, Source::Join);
+            if pack(group.next_key) < best.0 {
+                best = (pack(group.next_key), Source::Join);
             }
         }
+        // Only long-polls are held: other worlds skip the look at the hold lists.
+        let hold = if self.held > 0 {
+            self.holds.peek().map_or(NO_EVENT, |(key, _)| key)
+        } else {
+            NO_EVENT
+        };
         let candidates = [
-            (self.next_message, Source::Message),
-            (self.sends.peek_key(), Source::Send),
-            (self.arrivals.peek_key(), Source::Arrival),
-            (self.in_service_requests.peek_key(), Source::FinishRequest),
-            (self.in_service_pushes.peek_key(), Source::FinishPush),
-            (self.deliveries.peek_key(), Source::Delivery),
+            (pack(self.next_message), Source::Message),
+            (self.sends.peek_packed(), Source::Send),
+            (self.arrivals.peek_packed(), Source::Arrival),
             (
-                self.holds.peek().map_or(NO_EVENT, |(key, _)| key),
-                Source::HoldTimeout,
+                self.in_service_requests.peek_packed(),
+                Source::FinishRequest,
             ),
-            (self.heartbeats.peek_key(), Source::Heartbeat),
+            (self.in_service_pushes.peek_packed(), Source::FinishPush),
+            (self.deliveries.peek_packed(), Source::Delivery),
+            (pack(hold), Source::HoldTimeout),
+            (self.heartbeats.peek_packed(), Source::Heartbeat),
         ];
         for candidate in candidates {
             if candidate.0 < best.0 {
                 best = candidate;
             }
         }
-        best
+        (unpack(best.0), best.1)
     }
 
     fn dispatch(&mut self, source: Source) {
@@ -1652,7 +1684,7 @@ impl World {
             id: client.id,
             token: c.token,
         };
-        let from = std::mem::replace(&mut c.from, self.now + 1);
+        let from = std::mem::replace(&mut c.from, PUSHED_ALL);
         let cast_from = std::mem::replace(&mut c.cursor, end);
         self.open_connections += 1;
         self.max_open = self.max_open.max(self.open_connections + self.held);
@@ -1874,7 +1906,6 @@ impl World {
         }
         match self.clients[id as usize].phase {
             Phase::Connected => {
-                self.clients[id as usize].from = self.now + 1;
                 let client = self.client_ref(id);
                 self.admit(Job {
                     client,
@@ -1977,7 +2008,12 @@ impl World {
                 self.holds.remove(id);
                 self.second.dropped += 1;
             }
-            Phase::Connected => self.open_connections -= 1,
+            Phase::Connected => {
+                self.open_connections -= 1;
+                if c.from == PUSHED_ALL {
+                    c.from = self.window.horizon(self.now);
+                }
+            }
             _ => return,
         }
         c.phase = Phase::Dropped;

@@ -1,0 +1,519 @@
+//! How a streaming world advances: the general event loop, with loops of its own for its own kinds
+//! of events.
+//!
+//! A streaming world's events are connects sent, arriving and served, messages created, heartbeats
+//! due, pushes finishing and pushes reaching their clients; tasks (a window's build, a restart) and
+//! clients joining are rare. `run_streaming_events` takes runs of its own kinds in (time, sequence)
+//! order, as the general loop would, with their keys packed for comparison and without a look at the
+//! sources it never needs (held requests), and spares most of them a look at the client's record,
+//! which at a million clients misses the cache every time: with every client connected a message
+//! needs no look to know that it is pushed, with no client ever gone a push needs none to name its
+//! client, and with no client gone since a push's message was created its delivery needs none to know
+//! that it still has a client to reach. It hands back to the general loop at the first event of any
+//! other kind.
+//!
+//! Once every client is connected, `run_push_lives` goes further: each push and heartbeat starts on a
+//! free worker the instant it is due, so its whole life (start, finish, delivery) is known at once,
+//! and only the lives still under way when the run ends join the queues. A steady simulated second at
+//! a million clients is then mostly the sweep that builds the next window of messages.
+//!
+//! The order of effects is the general loop's wherever order matters (`tests/streaming_slices.rs`).
+
+use super::{Advance, ClientRef, Delivery, Job, Phase, Source, Work, World, TASK_CHUNK_COST};
+use crate::params::MessagePattern;
+use crate::queue::{pack, unpack, NO_EVENT};
+
+/// A push or heartbeat that a worker started in a run of whole lives (`run_push_lives`).
+#[derive(Clone, Copy)]
+struct Life {
+    start: u64,
+    /// The sequence number of its start, which its job keeps if it is still in service when the run
+    /// ends.
+    seq: u64,
+    id: u32,
+    /// A heartbeat, or else a message created at `start`.
+    heartbeat: bool,
+}
+
+impl World {
+    /// [`World::advance`] for a streaming world.
+    pub(super) fn advance_streaming(&mut self, until: u64, max_events: u64) -> Advance {
+        let mut events = 0;
+        let mut dispatched = 0;
+        let reached = loop {
+            let (key, source) = self.next_event();
+            if key.0 >= until {
+                if until > self.now {
+                    self.advance_clock(until);
+                }
+                break true;
+            }
+            if events >= max_events {
+                break false;
+            }
+            if !matches!(source, Source::Task | Source::Join | Source::HoldTimeout) {
+                let done = self.run_streaming_events(until, max_events - events);
+                if done > 0 {
+                    dispatched += done;
+                    events += done;
+                    continue;
+                }
+            }
+            self.advance_clock(key.0);
+            self.dispatch(source);
+            dispatched += 1;
+            events += if source == Source::Task {
+                TASK_CHUNK_COST
+            } else {
+                1
+            };
+        };
+        self.events += dispatched;
+        Advance { reached, events }
+    }
+
+    /// Processes, in order, the events before `until` of a streaming world's own kinds (every kind
+    /// but tasks, joining clients and held requests), at most `budget` of them, up to the first event
+    /// of another kind. Returns the number of events.
+    fn run_streaming_events(&mut self, until: u64, budget: u64) -> u64 {
+        // Broadcast messages fan out through tasks, which the general loop runs.
+        if self.params.pattern != MessagePattern::PerClient {
+            return 0;
+        }
+        // None of the events taken here schedules an event of another kind, so the earliest of those
+        // stays where it is.
+        let mut other = self.tasks.peek_key();
+        for group in &self.joins {
+            other = other.min(group.next_key);
+        }
+        if self.held > 0 {
+            other = other.min(self.holds.peek().map_or(NO_EVENT, |(key, _)| key));
+        }
+        let other = pack(other.min((until, 0)));
+        let connects = pack(self.sends.peek_key())
+            .min(self.arrivals.peek_packed())
+            .min(self.in_service_requests.peek_packed());
+        if let Some(events) = self.run_push_lives(unpack(other.min(connects)).0, budget) {
+            return events;
+        }
+        let mut events = 0;
+        while events < budget {
+            let sources = [
+                (pack(self.next_message), Source::Message),
+                (self.sends.peek_packed(), Source::Send),
+                (self.arrivals.peek_packed(), Source::Arrival),
+                (
+                    self.in_service_requests.peek_packed(),
+                    Source::FinishRequest,
+                ),
+                (self.in_service_pushes.peek_packed(), Source::FinishPush),
+                (self.deliveries.peek_packed(), Source::Delivery),
+                (self.heartbeats.peek_packed(), Source::Heartbeat),
+            ];
+            let (next, source) = sources.into_iter().fold((other, Source::Task), |best, s| {
+                if s.0 < best.0 {
+                    s
+                } else {
+                    best
+                }
+            });
+            if source == Source::Task {
+                break;
+            }
+            self.advance_clock(unpack(next).0);
+            events += 1;
+            match source {
+                Source::Message => self.create_messages_now(),
+                Source::Delivery => {
+                    let Some(e) = self.deliveries.pop() else {
+                        break;
+                    };
+                    match e.payload {
+                        Delivery::Push { client, created } => self.deliver_push(client, created),
+                        other => self.on_delivery(other),
+                    }
+                }
+                Source::FinishRequest => {
+                    self.dispatch(source);
+                    // Once every client is connected, whole lives can take over.
+                    if self.open_connections == u64::from(self.n_active) {
+                        break;
+                    }
+                }
+                _ => self.dispatch(source),
+            }
+        }
+        events
+    }
+
+    /// The per-client messages of this instant are created, in client order: each connected client
+    /// gets a push.
+    fn create_messages_now(&mut self) {
+        let all_connected =
+            self.records == self.n_active && self.open_connections == u64::from(self.n_active);
+        // A client's incarnation only changes when it leaves.
+        let no_one_left = self.clients_left_at.is_none();
+        if !all_connected || !no_one_left {
+            self.on_message();
+            return;
+        }
+        while let Some(id) = self.window.pop_at(self.now) {
+            self.second.created += 1;
+            self.second.created_distinct += 1;
+            let job = Job {
+                client: ClientRef { id, gen: 0 },
+                work: Work::PushMessage(self.now),
+            };
+            self.admit(job);
+        }
+        self.next_message = self.message_key();
+    }
+
+    /// A pushed message, created at `created`, reaches its client now.
+    fn deliver_push(&mut self, client: ClientRef, created: u64) {
+        // The push was made for a client there at the message's creation or later: if none has left
+        // since before then, it is still there. (Clients leaving at that very instant may have left
+        // after it, when a budget ended a call in the middle of the instant.)
+        let still_there = self.clients_left_at.is_none_or(|left| left < created);
+        if still_there || self.live(client) {
+            self.second_latency.record(self.now - created);
+            self.second.delivered += 1;
+        } else {
+            self.second.abandoned += 1;
+        }
+    }
+}
+
+/// How many lives a run of whole lives starts between two looks for those that are over, which it
+/// then forgets if they are most of what it keeps.
+const FORGET_LIVES: usize = 4096;
+
+/// The lives started in a run of whole lives, in order of start.
+#[derive(Default)]
+struct Lives {
+    all: Vec<Life>,
+    /// `all[..over]` are over: a heartbeat once finished, a message once at its client.
+    over: usize,
+    /// `all[..finished]` have finished.
+    finished: usize,
+    started: u64,
+    messages_delivered: u64,
+    heartbeats_finished: u64,
+}
+
+impl Lives {
+    fn start(&mut self, life: Life) {
+        self.all.push(life);
+        self.started += 1;
+    }
+
+    fn in_service(&self) -> u64 {
+        (self.all.len() - self.finished) as u64
+    }
+
+    /// The lives that finish before `at`, a push service time after their start, have finished.
+    #[inline]
+    fn finish_before(&mut self, at: u64, push_service: u64) {
+        while self
+            .all
+            .get(self.finished)
+            .is_some_and(|life| life.start + push_service < at)
+        {
+            self.finished += 1;
+        }
+    }
+
+    /// Counts the finished lives that are over before `at` (a message reaches its client a push
+    /// service time and a network delay after its start) in the busy time of a run that began at
+    /// `run_start`, and forgets them if they are most of what is kept.
+    #[inline]
+    fn count_over_before(
+        &mut self,
+        at: u64,
+        (push_service, latency): (u64, u64),
+        run_start: u64,
+        busy: &mut SliceBusy,
+    ) {
+        while let Some(life) = self.all[..self.finished].get(self.over) {
+            if !life.heartbeat && life.start + push_service + latency >= at {
+                break;
+            }
+            self.over += 1;
+            busy.finished(life.start + push_service - run_start);
+            if life.heartbeat {
+                self.heartbeats_finished += 1;
+            } else {
+                self.messages_delivered += 1;
+            }
+        }
+        if 2 * self.over > self.all.len() {
+            self.all.drain(..self.over);
+            self.finished -= self.over;
+            self.over = 0;
+        }
+    }
+}
+
+impl World {
+    /// Takes the pushes and heartbeats that start before `end` through their whole lives at once:
+    /// each starts on a free worker the instant its message is created or its heartbeat is due,
+    /// finishes a push service time later and, for a message, reaches its client a network delay
+    /// after that. Only the lives that are still under way when the run ends join the queues, for
+    /// the rest. Returns `None` if the world is not in the state this needs, and otherwise the
+    /// number of events, which is 0 if the first start could not be taken.
+    ///
+    /// That needs every client connected (no message waits, and any other delivery on the network
+    /// is a 503 or refusal for a client that has left since, which does nothing), no job waiting, no
+    /// flights to record, and workers enough: before each start, the jobs in service (those that
+    /// finish at that instant counted too, which is safe whatever their order) must leave a worker
+    /// free, and the run ends at the first start that would not find one, or at the budget, before
+    /// that start's instant if nothing at it has been taken yet, or part-way through it (as the
+    /// general loop may). Effects are those of the general loop, in its order where order matters:
+    /// starts (which decide who gets a worker) in (time, sequence) order, each with its sequence
+    /// number, so that the jobs and heartbeat timers left for later are ordered as the general loop
+    /// would order them; finishes and deliveries, which only count, in any order within the run.
+    fn run_push_lives(&mut self, end: u64, budget: u64) -> Option<u64> {
+        let all_connected =
+            self.records == self.n_active && self.open_connections == u64::from(self.n_active);
+        let in_service_at_start = self.busy_workers();
+        let workers = self.params.n_workers;
+        if !all_connected
+            || self.traced > 0
+            || !self.waiting.is_empty()
+            || in_service_at_start > workers
+            || self.last_integrated != self.now
+        {
+            return None;
+        }
+        let start = self.now;
+        let mut end = end.min(self.next_boundary);
+        let push_service = self.params.push_service.as_micros();
+        let latency = self.params.latency.as_micros();
+        let requests_in_service = self.in_service_requests.len() as u64;
+        let no_one_left = self.clients_left_at.is_none();
+        let mut lives = Lives::default();
+        let mut busy = SliceBusy::default();
+        // The jobs in service and deliveries on the network when the run began, until they are over.
+        let mut earlier_events_before = self.earlier_events_before();
+        let mut earlier_in_service = self.in_service_pushes.len() as u64;
+        let mut events = 0u64;
+        let mut created = 0u64;
+        loop {
+            let message_at = self.window.peek_time().unwrap_or(u64::MAX);
+            let heartbeat = self.heartbeats.peek_key();
+            let at = message_at.min(heartbeat.0);
+            if at >= end {
+                break;
+            }
+            // Everything before this instant that is not a start.
+            if earlier_events_before < at {
+                let most = budget.saturating_sub(events + 3 * lives.started);
+                let (done, done_before) =
+                    self.finish_and_deliver_before(start, at, most, &mut busy);
+                events += done;
+                if done_before < at {
+                    end = done_before;
+                    break;
+                }
+                earlier_events_before = self.earlier_events_before();
+                earlier_in_service = self.in_service_pushes.len() as u64;
+            }
+            let mut in_service = requests_in_service + earlier_in_service + lives.in_service();
+            if in_service >= workers {
+                // Lives are marked finished only when the count might matter.
+                lives.finish_before(at, push_service);
+                in_service = requests_in_service + earlier_in_service + lives.in_service();
+            }
+            if in_service >= workers || events + 3 * lives.started >= budget {
+                end = at;
+                break;
+            }
+            self.now = at;
+            let seq = self.seq();
+            if message_at <= heartbeat.0 {
+                let Some(id) = self.window.pop_at(at) else {
+                    break;
+                };
+                created += 1;
+                lives.start(Life {
+                    start: at,
+                    seq,
+                    id,
+                    heartbeat: false,
+                });
+            } else {
+                let Some(e) = self.heartbeats.pop() else {
+                    break;
+                };
+                events += 1;
+                let interval = self.params.heartbeat.as_micros();
+                let timer = e.payload;
+                // As in `on_heartbeat`: a timer of a connection that has closed since is stale.
+                let due = interval != 0 && timer.id < self.records && {
+                    let c = &self.clients[timer.id as usize];
+                    c.phase == Phase::Connected && c.token == timer.token
+                };
+                if !due {
+                    continue;
+                }
+                lives.start(Life {
+                    start: at,
+                    seq,
+                    id: timer.id,
+                    heartbeat: true,
+                });
+                let seq = self.seq();
+                self.heartbeats.push(at + interval, seq, timer);
+            }
+            busy.started(at - start);
+            if lives.all.len() >= lives.over + FORGET_LIVES {
+                lives.finish_before(at, push_service);
+                lives.count_over_before(at, (push_service, latency), start, &mut busy);
+            }
+        }
+        if end <= start && lives.all.is_empty() && events == 0 {
+            self.now = start;
+            return Some(0);
+        }
+        let most = budget.saturating_sub(events + 3 * lives.started);
+        let (done, done_before) = self.finish_and_deliver_before(start, end, most, &mut busy);
+        events += done;
+        // Every start so far came after the earlier events before it: this is not before any start.
+        end = done_before;
+        lives.finish_before(end, push_service);
+        lives.count_over_before(end, (push_service, latency), start, &mut busy);
+        // The lives still under way go on through the queues: messages that finished, to their
+        // clients; the others, in service. Heartbeats that finished are over.
+        let mut pushes_on_network = 0;
+        for life in &lives.all[lives.over..] {
+            let finish = life.start + push_service;
+            if finish < end && life.heartbeat {
+                busy.finished(finish - start);
+                lives.heartbeats_finished += 1;
+                continue;
+            }
+            let gen = if no_one_left {
+                0
+            } else {
+                self.clients[life.id as usize].gen
+            };
+            let client = ClientRef { id: life.id, gen };
+            if finish < end {
+                busy.finished(finish - start);
+                pushes_on_network += 1;
+                let created = life.start;
+                self.deliveries.push(
+                    finish + latency,
+                    life.seq,
+                    Delivery::Push { client, created },
+                );
+            } else {
+                let work = if life.heartbeat {
+                    Work::Heartbeat
+                } else {
+                    Work::PushMessage(life.start)
+                };
+                self.in_service_pushes
+                    .push(finish, life.seq, Job { client, work });
+            }
+        }
+        // A start, a finish and, for a message, a delivery each, about.
+        events += 3 * lives.started;
+        let delivered = lives.messages_delivered;
+        self.second_latency
+            .record_n(push_service + latency, delivered);
+        let pushes = delivered + pushes_on_network;
+        let heartbeats = lives.heartbeats_finished;
+        let p = &self.params;
+        let second = &mut self.second;
+        second.created += created;
+        second.created_distinct += created;
+        second.delivered += delivered;
+        second.pushes += pushes + heartbeats;
+        second.heartbeats += heartbeats;
+        second.bytes_out += pushes * (p.frame_bytes + p.message_bytes) + heartbeats * p.frame_bytes;
+        let length = end - start;
+        second.busy_us += (in_service_at_start + busy.started - busy.finished) * length
+            + busy.finish_offsets
+            - busy.start_offsets;
+        second.capacity_us += workers * length;
+        self.last_integrated = end;
+        // Closes the second if the run ends at its end, as the general loop does on reaching it.
+        self.advance_clock(end);
+        self.next_message = self.message_key();
+        Some(events)
+    }
+
+    /// When the next of the jobs in service or deliveries on the network is due.
+    fn earlier_events_before(&self) -> u64 {
+        self.in_service_pushes
+            .peek_key()
+            .0
+            .min(self.deliveries.peek_key().0)
+    }
+
+    /// The jobs that were in service and the deliveries that were on the network when a run of
+    /// whole lives began at `start`, and the deliveries of those jobs, in time order up to `before`,
+    /// at most `most` of them. Returns how many, and the instant before which all are done: `before`,
+    /// or where `most` ran out.
+    fn finish_and_deliver_before(
+        &mut self,
+        start: u64,
+        before: u64,
+        most: u64,
+        busy: &mut SliceBusy,
+    ) -> (u64, u64) {
+        let mut events = 0;
+        loop {
+            let finish = self.in_service_pushes.peek_key().0;
+            let next = finish.min(self.deliveries.peek_key().0);
+            if next >= before {
+                return (events, before);
+            }
+            if events >= most {
+                return (events, next);
+            }
+            events += 1;
+            self.now = next;
+            if finish == next {
+                let Some(e) = self.in_service_pushes.pop() else {
+                    break;
+                };
+                busy.finished(e.time - start);
+                self.on_finish(e.payload);
+            } else {
+                let Some(e) = self.deliveries.pop() else {
+                    break;
+                };
+                match e.payload {
+                    Delivery::Push { client, created } => self.deliver_push(client, created),
+                    other => self.on_delivery(other),
+                }
+            }
+        }
+        (events, before)
+    }
+}
+
+/// Busy worker time over a run of whole lives, as offsets from its start (see `world/polling.rs`).
+#[derive(Default)]
+struct SliceBusy {
+    started: u64,
+    start_offsets: u64,
+    finished: u64,
+    finish_offsets: u64,
+}
+
+impl SliceBusy {
+    #[inline]
+    fn started(&mut self, offset: u64) {
+        self.started += 1;
+        self.start_offsets += offset;
+    }
+
+    #[inline]
+    fn finished(&mut self, offset: u64) {
+        self.finished += 1;
+        self.finish_offsets += offset;
+    }
+}

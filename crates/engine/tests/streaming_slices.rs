@@ -1,0 +1,171 @@
+//! A streaming world takes runs of its own kinds of events in loops of its own, pushes and heartbeats
+//! as whole lives once every client is connected (`world/streaming.rs`), not only through the general
+//! event loop. This holds it to the general loop alone on random scenarios
+//! with live changes (heartbeats on and off, workers, service times, clients, rates, the pattern),
+//! restarts under both reconnect policies and random slicing into calls with random budgets: the
+//! outputs must be identical.
+
+mod common;
+
+use common::{assert_same_output, output, Gen};
+use pollstream_engine::{
+    MessagePattern, Params, RawParams, ReconnectPolicy, SimDuration, SimTime, Strategy, World,
+};
+
+fn random_heartbeat(g: &mut Gen) -> SimDuration {
+    if g.chance(0.25) {
+        SimDuration::ZERO
+    } else {
+        SimDuration::from_micros(g.log_range(1_000, 3_000_000))
+    }
+}
+
+fn random_pattern(g: &mut Gen) -> MessagePattern {
+    if g.chance(0.2) {
+        MessagePattern::Broadcast
+    } else {
+        MessagePattern::PerClient
+    }
+}
+
+fn random_params(g: &mut Gen, most_clients: u64) -> RawParams {
+    RawParams {
+        n_clients: g.log_range(1, most_clients),
+        poll_interval: SimDuration::from_micros(g.log_range(10_000, 2_000_000)),
+        sync_start: g.chance(0.2),
+        pattern: random_pattern(g),
+        message_rate: g.log_uniform(0.01, 20.0),
+        latency: SimDuration::from_micros(g.log_range(1, 200_000)),
+        n_workers: g.log_range(1, 200),
+        service: SimDuration::from_micros(g.log_range(10, 20_000)),
+        push_service: SimDuration::from_micros(g.log_range(1, 5_000)),
+        queue_limit: g.pick(&[0, 1, 5, 50, 10_000]),
+        heartbeat: random_heartbeat(g),
+        reconnect: if g.chance(0.5) {
+            ReconnectPolicy::Fixed
+        } else {
+            ReconnectPolicy::Backoff
+        },
+        downtime: SimDuration::from_micros(g.log_range(1, 3_000_000)),
+        seed: g.u64(),
+        ..RawParams::default()
+    }
+}
+
+/// A live change to one or two parameters.
+fn random_change(g: &mut Gen, base: &RawParams, most_clients: u64) -> RawParams {
+    let mut p = base.clone();
+    for _ in 0..g.range(1, 3) {
+        match g.range(0, 8) {
+            0 => p.n_workers = g.log_range(1, 200),
+            1 => p.push_service = SimDuration::from_micros(g.log_range(1, 5_000)),
+            2 => p.n_clients = g.log_range(1, most_clients),
+            3 => p.heartbeat = random_heartbeat(g),
+            4 => p.message_rate = g.log_uniform(0.01, 20.0),
+            5 => p.pattern = random_pattern(g),
+            6 => p.service = SimDuration::from_micros(g.log_range(10, 20_000)),
+            7 => p.queue_limit = g.pick(&[0, 1, 5, 50, 10_000]),
+            _ => p.latency = SimDuration::from_micros(g.log_range(1, 200_000)),
+        }
+    }
+    p
+}
+
+/// Runs one random scenario both ways and compares them at every stop.
+fn compare_on_random_scenario(seed: u64, most_clients: u64, end_us: u64) {
+    let mut g = Gen::new(seed);
+    let raw = random_params(&mut g, most_clients);
+    let params = Params::try_from(raw.clone()).unwrap();
+    let mut fast = World::new(&params, Strategy::Streaming);
+    let mut reference = World::new(&params, Strategy::Streaming);
+    reference.advance_streaming_event_by_event();
+
+    for _ in 0..g.range(0, 2) {
+        let restart_at = SimTime::from_micros(g.range(0, end_us));
+        fast.schedule_restart(restart_at);
+        reference.schedule_restart(restart_at);
+    }
+    let mut changes: Vec<u64> = (0..g.range(0, 5)).map(|_| g.range(0, end_us)).collect();
+    changes.sort();
+    changes.push(end_us);
+
+    let mut current = raw.clone();
+    for (i, &at) in changes.iter().enumerate() {
+        let until = SimTime::from_micros(at);
+        reference.run_until(until);
+        while fast.now() < until {
+            let step = g.log_range(1, 2_000_000);
+            let t = SimTime::from_micros((fast.now().as_micros() + step).min(at));
+            let budget = if g.chance(0.3) {
+                u64::MAX
+            } else {
+                g.log_range(1, 20_000)
+            };
+            while !fast.advance(t, budget).reached {}
+        }
+        let context = format!("seed {seed:#x} ({raw:?}), stop {i} at {at} us");
+        assert_same_output(&output(&fast), &output(&reference), &context);
+        fast.audit()
+            .check()
+            .unwrap_or_else(|e| panic!("{context}: {e}"));
+        if at < end_us {
+            current = random_change(&mut g, &current, most_clients);
+            let p = Params::try_from(current.clone()).unwrap();
+            fast.set_params(&p);
+            reference.set_params(&p);
+        }
+    }
+}
+
+#[test]
+fn the_streaming_loops_match_the_general_loop() {
+    for case in 0..80u64 {
+        compare_on_random_scenario(0x57_2ea3 + case, 3_000, 12_000_000);
+    }
+}
+
+/// With thousands of clients the queues span several blocks, and every second has pushes and
+/// heartbeats in flight across the calls' ends.
+#[test]
+fn the_streaming_loops_match_the_general_loop_with_many_clients() {
+    for case in 0..6u64 {
+        compare_on_random_scenario(0xb10c_0000 + case, 40_000, 8_000_000);
+    }
+}
+
+/// A budget bounds the work of one call in every phase of a streaming world: the first connects (all at
+/// one instant with a synchronized start), the pushes of open connections taken as whole lives, and the
+/// heartbeats of every connection at once.
+#[test]
+fn a_budget_bounds_each_call() {
+    let params = Params::try_from(RawParams {
+        n_clients: 200_000,
+        sync_start: true,
+        message_rate: 2.0,
+        n_workers: 4_000,
+        queue_limit: 1_000_000,
+        heartbeat: SimDuration::from_secs(2),
+        ..RawParams::default()
+    })
+    .unwrap();
+    let mut world = World::new(&params, Strategy::Streaming);
+    let budget = 5_000;
+    let (mut calls, mut largest) = (0, 0);
+    loop {
+        let done = world.advance(SimTime::from_secs(5), budget);
+        largest = largest.max(done.events);
+        calls += 1;
+        if done.reached {
+            break;
+        }
+    }
+    assert!(calls > 100, "the budget never bit ({calls} calls)");
+    // A chunk of a task counts 64 events and may end a call a little over its budget; a run of whole
+    // lives stops before the start that would take it past its budget.
+    assert!(
+        largest <= budget + 64,
+        "one call did {largest} events for a budget of {budget}"
+    );
+    assert_eq!(world.totals().heartbeats, 400_000);
+    world.audit().check().unwrap();
+}
