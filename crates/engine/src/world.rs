@@ -1415,13 +1415,15 @@ impl World {
         }
         let slot = client / self.trace_stride;
         if slot < self.traced {
-            while self.flights.len() >= MAX_FLIGHTS
-                || self
-                    .flights
-                    .front()
-                    .is_some_and(|f| f.arrive.as_micros() < self.now)
+            while self
+                .flights
+                .front()
+                .is_some_and(|f| f.arrive.as_micros() < self.now)
             {
                 self.flights.pop_front();
+            }
+            if self.flights.len() >= MAX_FLIGHTS {
+                self.make_room_for_a_flight();
             }
             self.flights.push_back(Flight {
                 client: slot,
@@ -1429,6 +1431,24 @@ impl World {
                 depart: SimTime::from_micros(depart),
                 arrive: SimTime::from_micros(arrive),
             });
+        }
+    }
+
+    /// Frees a place in the full buffer of flights. The sliced polling loop records flights out of
+    /// time order (a request's whole life at once), so flights that have landed can sit behind the
+    /// front: those go first. Failing that, the flight that lands first goes: every flight kept then
+    /// lands later and left no later than the end of this call, so a flight still in the air when the
+    /// call ends is dropped only if `MAX_FLIGHTS` others are in the air with it, however the flights
+    /// were ordered.
+    #[cold]
+    fn make_room_for_a_flight(&mut self) {
+        let now = self.now;
+        self.flights.retain(|f| f.arrive.as_micros() >= now);
+        if self.flights.len() >= MAX_FLIGHTS {
+            let first_to_land = (0..self.flights.len()).min_by_key(|&i| self.flights[i].arrive);
+            if let Some(i) = first_to_land {
+                self.flights.remove(i);
+            }
         }
     }
 

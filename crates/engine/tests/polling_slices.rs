@@ -2,6 +2,9 @@
 //! event by event like the other strategies. This holds the sliced loop to the event-by-event one on
 //! random scenarios with live changes, restarts and random slicing: the outputs must be identical.
 //!
+//! With clients traced for the animated view, the flights in the air and the traced clients' states at
+//! the end of every call must be the same too, as sets: the sliced loop records flights in another order.
+//!
 //! The two loops order events of one instant the same way when the network delay exceeds the service
 //! time (arrivals before workers finishing, as scheduled) and messages come first; the scenarios keep
 //! the delay above the service time so that every difference is a bug.
@@ -9,7 +12,103 @@
 mod common;
 
 use common::{assert_same_output, output, Gen};
-use pollstream_engine::{MessagePattern, Params, RawParams, SimDuration, SimTime, Strategy, World};
+use pollstream_engine::{
+    Flight, FlightKind, MessagePattern, Params, RawParams, SimDuration, SimTime, Strategy, World,
+};
+
+/// The engine's buffer of flights (`MAX_FLIGHTS` in `world.rs`). With this many in the air at once,
+/// each loop keeps some of them, not necessarily the same: a loop that dropped one still shows at
+/// least `MAX_FLIGHTS - 1` (all in the air, as it drops the one that lands first), so a reference
+/// that shows fewer dropped none.
+const MAX_FLIGHTS: usize = 4096;
+
+/// The flights in the air now, in a canonical order; with `left_before_now`, only those that left
+/// before this instant.
+fn flights_in_the_air(world: &World, left_before_now: bool) -> Vec<(u32, u64, u64, u8)> {
+    let mut flights: Vec<_> = world
+        .flights()
+        .iter()
+        .filter(|f| !left_before_now || f.depart < world.now())
+        .map(|f: &Flight| {
+            let kind = match f.kind {
+                FlightKind::Request => 0,
+                FlightKind::Response => 1,
+                FlightKind::EmptyResponse => 2,
+                FlightKind::Rejection => 3,
+                FlightKind::Push => 4,
+                FlightKind::Heartbeat => 5,
+            };
+            (f.client, f.depart.as_micros(), f.arrive.as_micros(), kind)
+        })
+        .collect();
+    flights.sort();
+    flights
+}
+
+/// Asserts that the animated view would draw the same: the flights in the air and, if `reached`,
+/// the traced clients' states. Returns whether the flights could be compared (fewer than
+/// `MAX_FLIGHTS - 1` in the air).
+///
+/// A call that stops for its budget may stop part-way through its last instant (as the event-by-event
+/// loop does), while `run_until` leaves all of that instant for later: there, only the flights that
+/// left before it are compared, and not the states (clients joining or leaving come in tasks).
+fn assert_same_view(
+    sliced: &World,
+    reference: &World,
+    reached: bool,
+    context: impl Fn() -> String,
+) -> bool {
+    assert_eq!(
+        sliced.now(),
+        reference.now(),
+        "{}: clocks differ",
+        context()
+    );
+    if reached {
+        let (got, expected) = (
+            sliced.traced_client_states(),
+            reference.traced_client_states(),
+        );
+        assert_eq!(
+            got.len(),
+            expected.len(),
+            "{}: traced counts differ",
+            context()
+        );
+        if let Some(slot) = (0..got.len()).find(|&i| got[i] != expected[i]) {
+            panic!(
+                "{}: traced client {slot} is {:?}, event by event {:?}",
+                context(),
+                got[slot],
+                expected[slot]
+            );
+        }
+    }
+    if reference.flights().len() >= MAX_FLIGHTS - 1 {
+        return false;
+    }
+    let expected = flights_in_the_air(reference, !reached);
+    let got = flights_in_the_air(sliced, !reached);
+    if got != expected {
+        let missing: Vec<_> = expected
+            .iter()
+            .filter(|f| !got.contains(f))
+            .take(5)
+            .collect();
+        let extra: Vec<_> = got
+            .iter()
+            .filter(|f| !expected.contains(f))
+            .take(5)
+            .collect();
+        panic!(
+            "{}: flights in the air differ ({} sliced, {} event by event); missing {missing:?}, extra {extra:?}",
+            context(),
+            got.len(),
+            expected.len()
+        );
+    }
+    true
+}
 
 fn random_params(g: &mut Gen) -> RawParams {
     let service = g.log_range(10, 20_000);
@@ -57,6 +156,7 @@ fn random_change(g: &mut Gen, base: &RawParams) -> RawParams {
 
 #[test]
 fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
+    let (mut views, mut views_with_flights) = (0u64, 0u64);
     for case in 0..60u64 {
         let mut g = Gen::new(0x5_11ce + case);
         let raw = random_params(&mut g);
@@ -64,6 +164,10 @@ fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
         let mut sliced = World::new(&params, Strategy::Polling);
         let mut reference = World::new(&params, Strategy::Polling);
         reference.advance_polling_event_by_event();
+        // The app's 24, or many: 300 (every tenth client at 3,000, every client at 300 or fewer).
+        let traced = g.pick(&[0, 24, 24, 300]);
+        sliced.set_traced_clients(traced);
+        reference.set_traced_clients(traced);
 
         let end_us = 12_000_000;
         let restart_at = g.range(0, end_us);
@@ -76,7 +180,6 @@ fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
         let mut current = raw.clone();
         for (i, &at) in changes.iter().enumerate() {
             let until = SimTime::from_micros(at);
-            reference.run_until(until);
             while sliced.now() < until {
                 let step = g.log_range(1, 400_000);
                 let t = SimTime::from_micros((sliced.now().as_micros() + step).min(at));
@@ -85,7 +188,25 @@ fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
                 } else {
                     g.log_range(1, 5_000)
                 };
-                while !sliced.advance(t, budget).reached {}
+                loop {
+                    let reached = sliced.advance(t, budget).reached;
+                    // The reference is the same however it is sliced: take it to the same instant.
+                    reference.run_until(sliced.now());
+                    if traced > 0 {
+                        let context = || {
+                            format!(
+                                "case {case} ({raw:?}), {traced} traced, at {:?}",
+                                sliced.now()
+                            )
+                        };
+                        views += 1;
+                        views_with_flights +=
+                            u64::from(assert_same_view(&sliced, &reference, reached, context));
+                    }
+                    if reached {
+                        break;
+                    }
+                }
             }
             let context = format!("case {case} ({raw:?}), stop {i} at {at} us");
             assert_same_output(&output(&sliced), &output(&reference), &context);
@@ -101,6 +222,11 @@ fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
             }
         }
     }
+    // Most views must have had their flights compared, not left out for being too many.
+    assert!(
+        views_with_flights * 4 > views * 3,
+        "flights compared at {views_with_flights} of {views} calls"
+    );
 }
 
 /// With tens of thousands of clients the send queue spans several blocks, and the fast loop for simple
@@ -140,12 +266,16 @@ fn the_sliced_loop_matches_the_event_by_event_loop_across_queue_blocks() {
     let mut sliced = World::new(&params, Strategy::Polling);
     let mut reference = World::new(&params, Strategy::Polling);
     reference.advance_polling_event_by_event();
+    // The app's traced clients, whose polls leave the fast loop for the general code.
+    sliced.set_traced_clients(24);
+    reference.set_traced_clients(24);
     for (i, change) in changes.iter().enumerate() {
         let until = SimTime::from_micros(1_500_000 * (i as u64 + 1));
         reference.run_until(until);
         sliced.run_until(until);
         let context = format!("before change {i}");
         assert_same_output(&output(&sliced), &output(&reference), &context);
+        assert!(assert_same_view(&sliced, &reference, true, || context.clone()));
         let p = Params::try_from(change.clone()).unwrap();
         sliced.set_params(&p);
         reference.set_params(&p);
@@ -154,6 +284,7 @@ fn the_sliced_loop_matches_the_event_by_event_loop_across_queue_blocks() {
     reference.run_until(until);
     sliced.run_until(until);
     assert_same_output(&output(&sliced), &output(&reference), "at the end");
+    assert!(assert_same_view(&sliced, &reference, true, || "at the end".into()));
     sliced.audit().check().unwrap();
 }
 

@@ -10,10 +10,10 @@
 //! queues instead of picking the earliest of ten queues for every event, and busy worker time is added
 //! up once per slice.
 //!
-//! When a slice can hold every event it would need (no flights to record, an unbudgeted run or a
-//! large budget), it goes further: each request sent in it is taken through its whole life at once
-//! (arrival, start, finish, response) as far as that goes before the slice's end, and joins the queues
-//! only for the rest (`run_whole_lives`). That is the same order of effects, as explained there, and
+//! When a slice can hold every event it would need (an unbudgeted run or a large budget), it goes
+//! further: each request sent in it is taken through its whole life at once (arrival, start, finish,
+//! response) as far as that goes before the slice's end, and joins the queues only for the rest
+//! (`run_whole_lives`). That is the same order of effects, as explained there, and
 //! it spares most requests three queues. Most of those lives are the simple case: a worker is free
 //! when the poll arrives, and its response leaves before the slice ends. `run_steady_polls` takes
 //! runs of them in a tight loop (the queues used as plain FIFOs, the counters added up once, a
@@ -41,6 +41,62 @@ use crate::blocks::BlockDeque;
 use crate::params::MessagePattern;
 use crate::queue::{TimeQueue, NO_EVENT};
 use crate::world::{Advance, FlightKind};
+
+/// Which clients are traced (every `trace_stride`-th of the first `traced × trace_stride`), tested
+/// without a division, so that the loop for simple polls can leave traced clients to the general code
+/// for a multiplication and two comparisons a poll.
+#[derive(Clone, Copy)]
+struct TracedIds {
+    /// One past the last traced id; 0 when no client is traced.
+    below: u64,
+    /// ⌈2⁶⁴ / stride⌉, wrapped (0 for a stride of 1): an id is a multiple of the stride if and only
+    /// if id × this, wrapped, is below it (Lemire, Kaser and Kurz, "Faster remainder by direct
+    /// computation", 2019).
+    inverse: u64,
+}
+
+impl TracedIds {
+    fn of(world: &World) -> TracedIds {
+        TracedIds::new(world.traced, world.trace_stride)
+    }
+
+    fn new(traced: u32, stride: u32) -> TracedIds {
+        let stride = u64::from(stride.max(1));
+        TracedIds {
+            below: u64::from(traced) * stride,
+            inverse: (u64::MAX / stride).wrapping_add(1),
+        }
+    }
+
+    #[inline(always)]
+    fn contains(self, id: u32) -> bool {
+        let id = u64::from(id);
+        id < self.below && id.wrapping_mul(self.inverse) <= self.inverse.wrapping_sub(1)
+    }
+}
+
+/// At most how many entries of `queue` are due before `t`: exactly, by bisection, if they are in
+/// order; if not, all of them unless none is.
+fn due_before<P: Copy>(queue: &TimeQueue<P>, t: u64) -> u64 {
+    if queue.peek_key().0 >= t {
+        return 0;
+    }
+    match queue.last_time_if_in_order() {
+        Some(last) if last >= t => {}
+        _ => return queue.len() as u64,
+    }
+    let (mut below, mut at_or_after) = (0, queue.len());
+    while below < at_or_after {
+        let mid = below + (at_or_after - below) / 2;
+        // Every entry is in the FIFO here; counting one that is not would only overcount.
+        if queue.time_at_if_in_order(mid).is_none_or(|time| time < t) {
+            below = mid + 1;
+        } else {
+            at_or_after = mid;
+        }
+    }
+    below as u64
+}
 
 /// The events a slice aims for when the caller sets no smaller budget: enough that the per-slice work is
 /// negligible, few enough that the slice's queues stay in the processor's cache.
@@ -118,7 +174,16 @@ impl World {
             let end = until.min(task_at).min(self.next_boundary);
             let start = self.now;
             let (end, done) = match self.whole_lives_end(end, max_events - events) {
-                Some(end) => (end, self.run_whole_lives(end)),
+                Some(end) => {
+                    let done = self.run_whole_lives(end);
+                    // `whole_lives_events_before` is a bound: the tests hold it to that.
+                    debug_assert!(
+                        done <= max_events - events,
+                        "{done} events for a budget of {}",
+                        max_events - events
+                    );
+                    (end, done)
+                }
                 None => {
                     let budget = (max_events - events).min(SLICE_EVENTS);
                     let end = end.min(self.now.saturating_add(self.slice_span(budget)));
@@ -235,41 +300,71 @@ impl World {
     /// Where the next slice may end, at most `end`, if it can take each request's life whole
     /// (`run_whole_lives`) with `budget` events left, or `None` if it cannot.
     ///
-    /// That needs: no flights to record (their order would differ); no clients joining (their first
-    /// sends come from a join group, not the send queue) and no broadcast messages (a response takes
-    /// those created before it leaves, so they must be created in time order with the responses); a
-    /// network delay, and every request on the network arriving before any request sent in the slice,
-    /// so that arrivals can be taken in the order of sending; and a budget for every event of the slice,
-    /// which cannot stop half-way. The requests already queued take at most three events each (an
-    /// arrival, a finish, a response); a slice shorter than the shortest poll period holds at most one
-    /// send per entry of the send queue, each with at most four; the slice ends before the send that
-    /// would not fit.
+    /// That needs: no clients joining (their first sends come from a join group, not the send queue)
+    /// and no broadcast messages (a response takes those created before it leaves, so they must be
+    /// created in time order with the responses); a network delay, and every request on the network
+    /// arriving before any request sent in the slice, so that arrivals can be taken in the order of
+    /// sending; and a budget for every event of the slice, which cannot stop half-way (see
+    /// `whole_lives_events_before`). Traced clients are no obstacle: their flights are recorded as
+    /// their lives are taken, out of time order but all leaving before the slice ends, which the
+    /// buffer of flights allows for (see `make_room_for_a_flight`), so the flights in the air when a
+    /// call ends are the same.
+    // Once a slice: kept out of the loops it would otherwise be inlined into, which it slows.
+    #[inline(never)]
     fn whole_lives_end(&self, end: u64, budget: u64) -> Option<u64> {
         let d = self.params.latency.as_micros();
         let in_order = self
             .arrivals
             .last_time_if_in_order()
             .is_some_and(|last| last <= self.now + d);
-        if self.traced > 0
-            || !self.joins.is_empty()
-            || self.next_broadcast != NO_EVENT
-            || d == 0
-            || !in_order
-        {
+        if !self.joins.is_empty() || self.next_broadcast != NO_EVENT || d == 0 || !in_order {
             return None;
         }
-        let queued = self.arrivals.len()
-            + self.queued_polls.len()
-            + self.in_service_requests.len()
-            + self.deliveries.len();
-        let sends_fitting = (budget.checked_sub(3 * queued as u64)? / 4) as usize;
         let interval = self.params.poll_interval.as_micros() as f64;
         let shortest_period = ((interval * (1.0 - self.params.jitter / 2.0)) as u64).max(1);
-        let mut end = end.min(self.now.saturating_add(shortest_period));
-        if sends_fitting < self.sends.len() {
-            end = end.min(self.sends.time_at_if_in_order(sends_fitting)?);
+        let end = end.min(self.now.saturating_add(shortest_period));
+        if end <= self.now {
+            return None;
         }
-        (end > self.now).then_some(end)
+        if self.whole_lives_events_before(end) <= budget {
+            return Some(end);
+        }
+        // The latest end that fits, by bisection: the bound grows with the end.
+        let (mut fits, mut too_far) = (self.now, end);
+        while too_far - fits > 1 {
+            let mid = fits + (too_far - fits) / 2;
+            if self.whole_lives_events_before(mid) <= budget {
+                fits = mid;
+            } else {
+                too_far = mid;
+            }
+        }
+        (fits > self.now).then_some(fits)
+    }
+
+    /// At most how many events a whole-lives slice from now to `end` takes. Every event is counted where it can come before
+    /// `end` at all: a request on the network arrives before `end` if it is due before it, finishes
+    /// only if it arrives a service time before `end`, and its response reaches its client only a
+    /// network delay after that; a request sent in the slice (at most one per entry of the send queue,
+    /// as the slice is shorter than the shortest poll period) arrives a network delay after its send,
+    /// and so on. A request waiting or in service takes a finish and a response, and a response on
+    /// the network its arrival. Counting only what fits before `end` spares a large world (10 M
+    /// clients, where 500,000 requests are on the network at once) a budget of three events for each
+    /// of them before even a short slice may be taken whole.
+    fn whole_lives_events_before(&self, end: u64) -> u64 {
+        let latency = self.params.latency.as_micros();
+        let service = self.params.service.as_micros();
+        let arrivals_before = |t: u64| due_before(&self.arrivals, t);
+        let sends_before = |t: u64| due_before(&self.sends, t);
+        let on_the_network = arrivals_before(end)
+            + arrivals_before(end.saturating_sub(service))
+            + arrivals_before(end.saturating_sub(service + latency));
+        let sent = sends_before(end)
+            + sends_before(end.saturating_sub(latency))
+            + sends_before(end.saturating_sub(latency + service))
+            + sends_before(end.saturating_sub(2 * latency + service));
+        let at_the_server = 2 * (self.queued_polls.len() + self.in_service_requests.len()) as u64;
+        on_the_network + sent + at_the_server + self.deliveries.len() as u64
     }
 
     /// Processes the events in `[now, end)` a request at a time: each request sent in the slice is taken
@@ -319,6 +414,7 @@ impl World {
             self.now = e.time;
             self.second.requests_sent += 1;
             let arrive = e.time + latency;
+            self.trace(client.id, FlightKind::Request, e.time, arrive);
             if arrive >= end {
                 let seq = self.seq();
                 self.arrivals.push(arrive, seq, client);
@@ -348,7 +444,7 @@ impl World {
     /// long as each is the simple case: sent, answered and (if its response carries messages) back at
     /// its client before `end`, or at least answered; a worker free when it arrives; no job in service
     /// finishing before it; no broadcast message waiting for its client. Stops at the first send that
-    /// is not, leaving it to the general code. Returns the number of events.
+    /// is not, or whose client is traced, leaving it to the general code. Returns the number of events.
     ///
     /// The effects and their order are those of the general code (the same sequence numbers in the
     /// same order, so the same state), but each poll costs a few dozen instructions: the queues'
@@ -379,6 +475,7 @@ impl World {
         }
         let period = p.poll_interval.as_micros();
         let message_bytes = p.message_bytes;
+        let traced = TracedIds::of(self);
         let log_end = self.log.end();
         let World {
             sends,
@@ -409,14 +506,16 @@ impl World {
             let finish = arrive + service;
             let next_send = e.time + period;
             let free_at = free_workers.front().map_or(u64::MAX, |w| w.time);
+            let client = e.payload;
+            // A traced client's flights are recorded by the general code: a few polls a period.
             if e.time >= last_send
                 || free_at >= arrive
                 || !sends.fits_at_back(next_send)
                 || !free_workers.fits_at_back(finish)
+                || traced.contains(client.id)
             {
                 break;
             }
-            let client = e.payload;
             let record = &mut clients[client.id as usize];
             if record.cursor != log_end {
                 break;
@@ -707,5 +806,34 @@ impl World {
     fn worker_free_at(&mut self, at: u64) {
         let seq = self.seq();
         self.free_workers.push(at, seq, ());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TracedIds;
+
+    #[test]
+    fn traced_ids_are_the_multiples_of_the_stride_below_the_last() {
+        for (traced, stride) in [(0, 1), (1, 1), (24, 1), (24, 7), (3, 1_000), (24, 416_666)] {
+            let ids = TracedIds::new(traced, stride);
+            let probes = (0..3_000u32)
+                .chain((0..40).map(|k| k * stride))
+                .chain((1..40).flat_map(|k| [k * stride - 1, k * stride + 1]))
+                .chain([u32::MAX - 1, u32::MAX]);
+            for id in probes {
+                let expected = id % stride == 0 && id / stride < traced;
+                assert_eq!(
+                    ids.contains(id),
+                    expected,
+                    "{traced} traced, stride {stride}, id {id}"
+                );
+            }
+        }
+        // The largest stride and ids near the top of the range.
+        let ids = TracedIds::new(1, u32::MAX);
+        assert!(ids.contains(0) && !ids.contains(1) && !ids.contains(u32::MAX));
+        let ids = TracedIds::new(2, u32::MAX / 2);
+        assert!(ids.contains(u32::MAX / 2) && !ids.contains(u32::MAX - 1));
     }
 }
