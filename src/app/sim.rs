@@ -19,14 +19,28 @@ use crate::animation::{AnimationFeed, WorldFeed};
 
 /// Clients of each world that the animated view follows (fewer when N is smaller).
 pub const TRACED_CLIENTS: u32 = 24;
-/// Bounds of the event budget of one call to `World::advance`. Within them a call gets the share of the
-/// frame's remaining time of each world still behind, at most [`MAX_CALL_MS`], converted to events at
-/// the estimated cost.
+/// The smallest event budget of one call to `World::advance`. A call gets the share of the frame's
+/// remaining time of each world still behind, within the [`CallLimits`], converted to events at the
+/// estimated cost.
 const MIN_CHUNK: u64 = 16;
-const MAX_CHUNK: u64 = 200_000;
-/// The longest one `advance` call is meant to take: the clock is read between calls, so this bounds
-/// how far a wrong cost estimate can overrun the frame's budget.
-const MAX_CALL_MS: f64 = 2.0;
+
+/// How long one `World::advance` call may be.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CallLimits {
+    /// The longest a call is meant to take: the clock is read between calls, so this bounds how far a
+    /// wrong cost estimate can overrun the frame's budget.
+    pub max_ms: f64,
+    /// The largest event budget of a call.
+    pub max_events: u64,
+}
+
+impl CallLimits {
+    /// On the page, whose frames must also draw: short calls.
+    pub const PAGE: CallLimits = CallLimits {
+        max_ms: 2.0,
+        max_events: 200_000,
+    };
+}
 /// The assumed cost of one event before any was measured, and after a change that makes the engine
 /// work on many clients at one instant (new worlds, more clients, a restart): then an event is a chunk of thousands of clients,
 /// and the memory they first touch may be committed by the operating system as they go.
@@ -105,8 +119,8 @@ pub struct Sim {
     /// [`MEMORY_LIMIT_BYTES`]).
     memory_limit_bytes: usize,
     memory_full: bool,
-    /// The longest one `advance` call is meant to take (see [`MAX_CALL_MS`]).
-    max_call_ms: f64,
+    /// How long one `advance` call may be.
+    call_limits: CallLimits,
 }
 
 fn new_world(params: &Params, strategy: Strategy) -> World {
@@ -137,15 +151,15 @@ impl Sim {
             changed: true,
             memory_limit_bytes: MEMORY_LIMIT_BYTES,
             memory_full: false,
-            max_call_ms: MAX_CALL_MS,
+            call_limits: CallLimits::PAGE,
         }
     }
 
-    /// Lets one `advance` call take up to `ms` (a worker, whose thread draws nothing, may take longer
-    /// calls than the page's [`MAX_CALL_MS`]). Kept across [`reset`](Sim::reset).
+    /// Lets `advance` calls be as long as `limits` say (a worker, whose thread draws nothing, may take
+    /// longer calls than [`CallLimits::PAGE`]). Kept across [`reset`](Sim::reset).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the worker is wasm32 only
-    pub fn set_max_call_ms(&mut self, ms: f64) {
-        self.max_call_ms = ms;
+    pub fn set_call_limits(&mut self, limits: CallLimits) {
+        self.call_limits = limits;
     }
 
     /// Whether something is left to do even while paused: a change or restart to apply, a step to
@@ -169,9 +183,9 @@ impl Sim {
 
     /// Starts again from t = 0 (drops pending changes and steps).
     pub fn reset(&mut self, params: &Params, strategies: &[Strategy]) {
-        let max_call_ms = self.max_call_ms;
+        let call_limits = self.call_limits;
         *self = Sim::new(params, strategies);
-        self.max_call_ms = max_call_ms;
+        self.call_limits = call_limits;
     }
 
     /// The next events may each concern many clients at once (more clients, a restart).
@@ -364,9 +378,9 @@ impl Sim {
                 .count()
                 .max(1);
             let remaining_ms = (budget_ms - (clock() - start)).max(0.0);
-            let call_ms = (remaining_ms / behind as f64).min(self.max_call_ms);
+            let call_ms = (remaining_ms / behind as f64).min(self.call_limits.max_ms);
             let estimate = self.ms_per_event[index];
-            let chunk = ((call_ms / estimate) as u64).clamp(MIN_CHUNK, MAX_CHUNK);
+            let chunk = ((call_ms / estimate) as u64).clamp(MIN_CHUNK, self.call_limits.max_events);
             let before = clock();
             let advance = self.worlds[index].advance(self.target, chunk);
             let after = clock();

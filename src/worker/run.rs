@@ -1,8 +1,8 @@
 //! The worker's side: takes [`Command`]s, advances the worlds with a [`Driver`] in ticks of its own,
 //! and posts a [`Frame`] after each.
 //!
-//! A tick advances the worlds for up to [`TICK_BUDGET_MS`] of wall-clock time, then gives way so that
-//! the page's commands are taken in between. Ticks come every [`TICK_MS`] (about the page's frame
+//! A tick advances the worlds for up to [`TICK_BUDGET_MS`] of wall-clock time ([`BEHIND_TICK_BUDGET_MS`]
+//! while they fall behind real time), then gives way so that the page's commands are taken in between. Ticks come every [`TICK_MS`] (about the page's frame
 //! rate, so that the animated view gets a fresh picture each frame); a tick that used its whole budget
 //! is followed at once (through a message to itself, which browsers do not delay as they do nested
 //! timers), so that a world too big for real time gets the whole core. While paused with nothing left
@@ -19,20 +19,25 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, MessageP
 use super::wire::{decode, encode};
 use super::{Command, Frame, Report};
 use crate::animation::AnimationFeed;
-use crate::app::sim::{Driver, Sim};
+use crate::app::sim::{CallLimits, Driver, Sim};
 use crate::app::state::Speed;
 use crate::app::web::now_ms;
 
 /// How often the worker ticks when it keeps up, in milliseconds: about one page frame.
 pub const TICK_MS: f64 = 16.0;
-/// Wall-clock time one tick may spend advancing the worlds. The worker's thread is its own, so a tick
-/// may take longer than a page frame could; it stays short enough that a command (a slider being
-/// dragged) waits at most this long.
+/// Wall-clock time one tick may spend advancing the worlds while they keep up: a fresh picture for
+/// the animated view each page frame.
 pub const TICK_BUDGET_MS: f64 = 15.0;
-/// The longest single `World::advance` call in the worker: longer calls let the polling world take
-/// whole request lives at once (see the engine's `world/polling.rs`), and nothing waits on them but
-/// the next command.
-pub const WORKER_CALL_MS: f64 = 8.0;
+/// The same while the worlds fall behind real time: longer ticks make longer `advance` calls, which
+/// let the engine take whole request lives at once (a polling world of ten million clients needs
+/// calls of millions of events for that: `examples/traced_polling.rs`). The animated view then gets
+/// about 16 pictures a second, and a command waits at most this long.
+pub const BEHIND_TICK_BUDGET_MS: f64 = 60.0;
+/// The worker's `World::advance` calls: as long as a tick. Nothing waits on them but the next command.
+pub const WORKER_CALLS: CallLimits = CallLimits {
+    max_ms: BEHIND_TICK_BUDGET_MS,
+    max_events: 20_000_000,
+};
 
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
@@ -86,12 +91,12 @@ fn apply(worker: &Shared, command: Command) {
     match (command, &mut w.driver) {
         (Command::Reset { params, strategies }, Some(driver)) => {
             driver.sim.reset(&params, &strategies);
-            driver.sim.set_max_call_ms(WORKER_CALL_MS);
+            driver.sim.set_call_limits(WORKER_CALLS);
             driver.touch();
         }
         (Command::Reset { params, strategies }, driver @ None) => {
             let mut sim = Sim::new(&params, &strategies);
-            sim.set_max_call_ms(WORKER_CALL_MS);
+            sim.set_call_limits(WORKER_CALLS);
             *driver = Some(Driver::new(sim, false, Speed::Times(1.0)));
         }
         // Nothing to command before the first reset, which the page always sends first.
@@ -117,7 +122,12 @@ fn tick(worker: &Shared) {
         return;
     };
     let start = now_ms();
-    let snapshot = driver.tick(start, TICK_BUDGET_MS, &mut now_ms);
+    let budget = if driver.sim.in_lockstep() {
+        TICK_BUDGET_MS
+    } else {
+        BEHIND_TICK_BUDGET_MS
+    };
+    let snapshot = driver.tick(start, budget, &mut now_ms);
     let engine_ms = now_ms() - start;
     driver.sim.fill_feed(&mut w.feed);
     let frame = Frame {
