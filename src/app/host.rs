@@ -213,7 +213,7 @@ mod remote {
         worker: Worker,
         inbox: Rc<RefCell<Inbox>>,
         _on_message: Closure<dyn FnMut(MessageEvent)>,
-        _on_error: Closure<dyn FnMut(web_sys::Event)>,
+        _on_error: Closure<dyn FnMut(MessageEvent)>,
     }
 
     impl Remote {
@@ -224,7 +224,6 @@ mod remote {
             let url = worker_url();
             let options = WorkerOptions::new();
             options.set_type(WorkerType::Module);
-            options.set_name("pollstream simulation");
             let worker = Worker::new_with_options(&url, &options).ok()?;
             let inbox = Rc::new(RefCell::new(Inbox::default()));
             let on_message = {
@@ -252,8 +251,9 @@ mod remote {
             };
             let on_error = {
                 let inbox = inbox.clone();
-                // The browser also reports the error on the console; the page carries on.
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| inbox.borrow_mut().failed = true)
+                // The browser also reports the error on the console; the page carries on. (The
+                // argument is an error event; one closure type for both handlers is less code.)
+                Closure::<dyn FnMut(MessageEvent)>::new(move |_| inbox.borrow_mut().failed = true)
             };
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

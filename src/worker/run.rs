@@ -4,9 +4,10 @@
 //! A tick advances the worlds for up to [`TICK_BUDGET_MS`] of wall-clock time ([`BEHIND_TICK_BUDGET_MS`]
 //! while they fall behind real time), then gives way so that the page's commands are taken in between. Ticks come every [`TICK_MS`] (about the page's frame
 //! rate, so that the animated view gets a fresh picture each frame); a tick that used its whole budget
-//! is followed at once (through a message to itself, which browsers do not delay as they do nested
-//! timers), so that a world too big for real time gets the whole core. While paused with nothing left
-//! to do, no tick is scheduled until the next command: ten paused simulators on a page cost nothing.
+//! is followed by the next as soon as the browser allows (a zero-delay timer, which browsers stretch
+//! to 4 ms when timers nest: 6 % of a behind tick of 60 ms), so that a world too big for real time
+//! gets nearly the whole core. While paused with nothing left to do, no tick is scheduled until the
+//! next command: ten paused simulators on a page cost nothing.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -14,7 +15,7 @@ use std::rc::Rc;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, MessagePort};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::wire::{decode, encode};
 use super::{Command, Frame, Report};
@@ -45,31 +46,18 @@ struct Worker {
     /// A tick is scheduled (by a timer or by a message to itself).
     scheduled: bool,
     feed: AnimationFeed,
-    /// Posting to `wake` runs a tick at once, after any commands already waiting.
-    wake: MessagePort,
 }
 
 type Shared = Rc<RefCell<Worker>>;
 
 /// Runs the worker in `scope`: from here on, commands in, frames out.
 pub fn start(scope: DedicatedWorkerGlobalScope) {
-    let Ok(channel) = MessageChannel::new() else {
-        return;
-    };
     let worker: Shared = Rc::new(RefCell::new(Worker {
         scope: scope.clone(),
         driver: None,
         scheduled: false,
         feed: AnimationFeed::default(),
-        wake: channel.port2(),
     }));
-    let on_wake = {
-        let worker = worker.clone();
-        Closure::<dyn FnMut(MessageEvent)>::new(move |_| tick(&worker))
-    };
-    channel
-        .port1()
-        .set_onmessage(Some(on_wake.as_ref().unchecked_ref()));
     let on_command = {
         let worker = worker.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -80,8 +68,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         })
     };
     scope.set_onmessage(Some(on_command.as_ref().unchecked_ref()));
-    // Both live as long as the worker does.
-    on_wake.forget();
+    // It lives as long as the worker does.
     on_command.forget();
     post(&scope, &Report::Ready);
 }
@@ -109,8 +96,14 @@ fn apply(worker: &Shared, command: Command) {
     }
     if !w.scheduled {
         w.scheduled = true;
-        let _ = w.wake.post_message(&JsValue::UNDEFINED);
+        schedule_tick(worker, 0);
     }
+}
+
+/// Runs a tick after `delay_ms` (0: as soon as the browser allows, after any commands waiting).
+fn schedule_tick(worker: &Shared, delay_ms: u32) {
+    let worker = worker.clone();
+    gloo_timers::callback::Timeout::new(delay_ms, move || tick(&worker)).forget();
 }
 
 /// One tick: advance, post the frame, schedule the next one unless there is nothing to do.
@@ -146,14 +139,8 @@ fn tick(worker: &Shared) {
         return;
     }
     w.scheduled = true;
-    let elapsed = now_ms() - start;
-    if elapsed >= TICK_MS - 1.0 {
-        let _ = w.wake.post_message(&JsValue::UNDEFINED);
-    } else {
-        let worker = worker.clone();
-        gloo_timers::callback::Timeout::new((TICK_MS - elapsed) as u32, move || tick(&worker))
-            .forget();
-    }
+    let left_ms = TICK_MS - (now_ms() - start);
+    schedule_tick(worker, left_ms.max(0.0) as u32);
 }
 
 /// Posts `report` to the page, handing over its buffer instead of copying it.

@@ -197,18 +197,21 @@ impl HoldTimers {
         (self.earliest_id != NIL).then(|| (unpack(self.earliest), self.earliest_id))
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
     /// The packed (deadline, sequence) of the earliest timeout (see [`pack`]), or `u128::MAX`.
     #[inline]
     pub fn peek_packed(&self) -> u128 {
         self.earliest
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
     /// Client `id`'s link, if its block is made, for a look ahead.
     #[inline]
     pub fn link_of(&self, id: u32) -> Option<&impl Sized> {
         self.links.get(id)
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
     /// The clients linked before and after client `id`, if it is held, for a look ahead: its hold's
     /// end will write to their links.
     #[inline]

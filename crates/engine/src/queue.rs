@@ -218,6 +218,7 @@ impl<P: Copy> TimeQueue<P> {
         self.in_order.get(index).map(|e| e.time)
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
     /// The entry `index` places behind the first of the FIFO (whether or not the heap holds earlier
     /// ones), for a look ahead.
     #[inline]
@@ -249,6 +250,13 @@ impl<P: Copy> TimeQueue<P> {
             all.push(entry);
         }
         all
+    }
+
+    /// Makes room for `additional` out-of-order entries at once. A wave of millions of them (a restart's
+    /// reconnects with random delays) would otherwise grow the heap by doubling, and one push would
+    /// copy hundreds of megabytes: room made ahead is only touched as the entries come.
+    pub fn reserve_out_of_order(&mut self, additional: usize) {
+        self.out_of_order.reserve(additional);
     }
 
     /// Gives back memory after a wave of out-of-order entries has passed (a reconnect storm with

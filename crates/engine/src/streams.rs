@@ -567,6 +567,7 @@ impl Window {
         bucket.get(self.next).map(|&e| self.base + (e >> 32))
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
     /// The client of the message `ahead` places after the next one, if the current bucket holds it.
     #[inline]
     pub fn client_ahead(&self, ahead: usize) -> Option<u32> {
