@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_same_output, output, Gen};
+use common::{advance_in_random_slices, assert_same_output, output, Gen, Slicing};
 use pollstream_engine::{
     MessagePattern, Params, RawParams, ReconnectPolicy, SimDuration, SimTime, Strategy, World,
 };
@@ -81,16 +81,12 @@ fn compare(g: &mut Gen, raw: &RawParams, end_us: u64, context: &str) {
     for (i, &at) in changes.iter().enumerate() {
         let until = SimTime::from_micros(at);
         reference.run_until(until);
-        while fast.now() < until {
-            let step = g.log_range(1, 400_000);
-            let t = SimTime::from_micros((fast.now().as_micros() + step).min(at));
-            let budget = if g.chance(0.5) {
-                u64::MAX
-            } else {
-                g.log_range(1, 5_000)
-            };
-            while !fast.advance(t, budget).reached {}
-        }
+        let slicing = Slicing {
+            max_step_us: 400_000,
+            unbudgeted: 0.5,
+            max_budget: 5_000,
+        };
+        advance_in_random_slices(&mut fast, until, g, &slicing);
         let context = format!("{context}, stop {i} at {at} us");
         assert_same_output(&output(&fast), &output(&reference), &context);
         fast.audit()

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{assert_same_output, output, Gen};
+use common::{advance_in_random_slices, assert_same_output, output, Gen, Slicing};
 use pollstream_engine::{
     MessagePattern, Params, RawParams, ReconnectPolicy, SimDuration, SimTime, Strategy, World,
 };
@@ -93,16 +93,12 @@ fn compare_on_random_scenario(seed: u64, most_clients: u64, end_us: u64) {
     for (i, &at) in changes.iter().enumerate() {
         let until = SimTime::from_micros(at);
         reference.run_until(until);
-        while fast.now() < until {
-            let step = g.log_range(1, 2_000_000);
-            let t = SimTime::from_micros((fast.now().as_micros() + step).min(at));
-            let budget = if g.chance(0.3) {
-                u64::MAX
-            } else {
-                g.log_range(1, 20_000)
-            };
-            while !fast.advance(t, budget).reached {}
-        }
+        let slicing = Slicing {
+            max_step_us: 2_000_000,
+            unbudgeted: 0.3,
+            max_budget: 20_000,
+        };
+        advance_in_random_slices(&mut fast, until, &mut g, &slicing);
         let context = format!("seed {seed:#x} ({raw:?}), stop {i} at {at} us");
         assert_same_output(&output(&fast), &output(&reference), &context);
         fast.audit()

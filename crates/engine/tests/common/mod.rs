@@ -139,3 +139,26 @@ pub fn assert_close(what: &str, got: f64, want: f64, tol: f64) {
         (got - want).abs()
     );
 }
+
+/// How a test slices a run into `World::advance` calls: steps of random simulated length up to
+/// `max_step_us`, each in one call without a budget (a share `unbudgeted` of them) or in calls of a
+/// random budget up to `max_budget` events.
+pub struct Slicing {
+    pub max_step_us: u64,
+    pub unbudgeted: f64,
+    pub max_budget: u64,
+}
+
+/// Advances `world` to `until` in random slices drawn from `g`.
+pub fn advance_in_random_slices(world: &mut World, until: SimTime, g: &mut Gen, slicing: &Slicing) {
+    while world.now() < until {
+        let step = g.log_range(1, slicing.max_step_us);
+        let t = SimTime::from_micros((world.now().as_micros() + step).min(until.as_micros()));
+        let budget = if g.chance(slicing.unbudgeted) {
+            u64::MAX
+        } else {
+            g.log_range(1, slicing.max_budget)
+        };
+        while !world.advance(t, budget).reached {}
+    }
+}
