@@ -220,7 +220,9 @@ struct Client {
     /// Broadcast: the first message of the log not yet handed to a response or push.
     cursor: u32,
     gen: u32,
-    /// Changes whenever a hold or a connection starts or ends, so that its timers can tell they are stale.
+    /// Changes whenever a connection opens or closes, when heartbeats are turned on and when the client
+    /// leaves or joins again, so that its heartbeat timers can tell they are stale. (Holds need none:
+    /// their timeouts are links in `holds.rs`, removed with the hold.)
     token: u32,
     phase: Phase,
     /// Failed connection attempts since the last success, for backoff.
