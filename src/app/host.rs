@@ -323,7 +323,7 @@ mod remote {
         let _ = worker.post_message(&Uint8Array::from(bytes));
     }
 
-    /// `{module}`: what `boot.js` starts the worker's copy of the app with.
+    /// `{module}`: what `pollstream-worker.js` starts the worker's copy of the app with.
     fn init_message() -> JsValue {
         let message = Object::new();
         let _ = Reflect::set(&message, &"module".into(), &wasm_bindgen::module());

@@ -78,7 +78,6 @@ fn apply(worker: &Shared, command: Command) {
     match (command, &mut w.driver) {
         (Command::Reset { params, strategies }, Some(driver)) => {
             driver.sim.reset(&params, &strategies);
-            driver.sim.set_call_limits(WORKER_CALLS);
             driver.touch();
         }
         (Command::Reset { params, strategies }, driver @ None) => {
