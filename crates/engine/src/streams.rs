@@ -500,7 +500,10 @@ impl Marks {
         self.epoch = epoch;
         self.complete = false;
         self.bits.clear();
-        self.bits.resize((n_clients as usize).div_ceil(64), 0);
+        let words = (n_clients as usize).div_ceil(64);
+        self.bits.resize(words, 0);
+        // After the clients went from 3 M to 1 M, the room for 3 M goes (`make soak`).
+        self.bits.shrink_to(words);
     }
 
     #[inline]
@@ -665,6 +668,9 @@ impl Window {
         let buckets = (0..n_buckets)
             .map(|_| self.spare.pop().unwrap_or_default())
             .collect();
+        // Spares beyond what a window of this size uses were made for more clients or a higher rate:
+        // they go, so that memory follows the scenario down again (`make soak`).
+        self.spare.truncate(n_buckets as usize);
         self.building = Some(Build {
             lo,
             hi,
