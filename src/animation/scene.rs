@@ -137,6 +137,11 @@ pub struct Layout {
 
 const HEADER: f64 = 36.0;
 const FOOTER: f64 = 22.0;
+/// The narrowest panel of a world: a ring of 24 clients still reads at this size.
+const MIN_CELL_W: f64 = 104.0;
+/// Below this width a panel's texts take their short forms ([`Room::Narrow`]): the long ones would run
+/// into the next panel.
+const SHORT_TEXTS_BELOW_W: f64 = 270.0;
 
 pub fn layout(width: f64, worlds: usize) -> Layout {
     let width = if width.is_finite() {
@@ -145,10 +150,12 @@ pub fn layout(width: f64, worlds: usize) -> Layout {
         0.0
     };
     let worlds = worlds.max(1);
-    let columns = ((width / 260.0).floor() as usize).clamp(1, worlds.min(4));
+    // The worlds in one row wherever each gets `MIN_CELL_W` (a strip of small rings on a phone), so
+    // that the sliders and a chart fit on the first screen with them.
+    let columns = ((width / MIN_CELL_W).floor() as usize).clamp(1, worlds.min(4));
     let rows = worlds.div_ceil(columns);
     let cell_w = width / columns as f64;
-    let cell_h = (cell_w * 0.8 + HEADER + FOOTER).clamp(200.0, 380.0);
+    let cell_h = (cell_w * 0.45 + HEADER + FOOTER).clamp(150.0, 240.0);
     Layout {
         columns,
         rows,
@@ -314,24 +321,44 @@ pub fn world_title(world: &WorldFeed) -> String {
     }
 }
 
+/// How much room a world's panel has for its texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Room {
+    /// The full texts.
+    Wide,
+    /// Below `SHORT_TEXTS_BELOW_W`: the strategy alone as the title, the open connections (or, with
+    /// none, the busy workers) as the server's line, no counts line.
+    Narrow,
+}
+
 /// The server line of a world's panel: workers, queue, connections, or down.
-pub fn server_text(world: &WorldFeed) -> String {
+pub fn server_text(world: &WorldFeed, room: Room) -> String {
+    let short = room == Room::Narrow;
     if world.server_down {
-        return "server down: refusing requests".into();
+        return "server down".to_string() + if short { "" } else { ": refusing requests" };
     }
-    let mut text = format!(
-        "{}/{} workers busy · queue {}",
+    let open = (world.open_connections > 0 || world.strategy != Strategy::Polling)
+        .then(|| format!("{} open", format::compact(world.open_connections as f64)));
+    let busy = format!(
+        "{}/{}",
         format::thousands(world.busy_workers),
-        format::thousands(world.workers),
-        format::compact(world.queue_len as f64)
+        format::thousands(world.workers)
     );
-    if world.open_connections > 0 || world.strategy != Strategy::Polling {
-        text.push_str(&format!(
-            " · {} open",
-            format::compact(world.open_connections as f64)
-        ));
+    match (short, open) {
+        // A narrow panel's one figure: what holds the server, connections or workers.
+        (true, Some(open)) => open,
+        (true, None) => format!("{busy} busy"),
+        (false, open) => {
+            let text = format!(
+                "{busy} workers busy · queue {}",
+                format::compact(world.queue_len as f64)
+            );
+            match open {
+                Some(open) => format!("{text} · {open}"),
+                None => text,
+            }
+        }
     }
-    text
 }
 
 /// What was drawn, for tests and for the frame budget.
@@ -393,8 +420,17 @@ fn draw_world(
     budget: usize,
 ) -> usize {
     let fs = colors.font_scale;
+    let room = if c.w < SHORT_TEXTS_BELOW_W {
+        Room::Narrow
+    } else {
+        Room::Wide
+    };
     p.text(
-        &world_title(world),
+        &if room == Room::Narrow {
+            world.strategy.label().to_string()
+        } else {
+            world_title(world)
+        },
         (c.x + 8.0, c.y + 14.0),
         &colors.text,
         13.0 * fs,
@@ -407,7 +443,7 @@ fn draw_world(
         colors.text.as_str()
     };
     p.text(
-        &server_text(world),
+        &server_text(world, room),
         (c.x + 8.0, c.y + 30.0),
         server_color,
         11.0 * fs,
@@ -500,15 +536,16 @@ fn draw_world(
     }
     p.rect((sx, sy, sw, sh), server_color, false, 1.0);
 
-    let counts = in_flight(world, now);
-    p.text(
-        &counts_text(&counts),
-        (c.cx, c.y + c.h - 8.0),
-        &colors.muted,
-        11.0 * fs,
-        Align::Center,
-        false,
-    );
+    if room == Room::Wide {
+        p.text(
+            &counts_text(&in_flight(world, now)),
+            (c.cx, c.y + c.h - 8.0),
+            &colors.muted,
+            11.0 * fs,
+            Align::Center,
+            false,
+        );
+    }
     dots
 }
 
@@ -780,12 +817,31 @@ mod tests {
     }
 
     #[test]
+    fn a_narrow_panel_names_what_holds_its_server() {
+        let mut world = world(0, Vec::new());
+        assert_eq!(server_text(&world, Room::Narrow), "6/8 busy");
+        assert_eq!(
+            server_text(&world, Room::Wide),
+            "6/8 workers busy · queue 34"
+        );
+        world.strategy = Strategy::Streaming;
+        world.open_connections = 1_000;
+        assert_eq!(server_text(&world, Room::Narrow), "1000 open");
+        assert!(server_text(&world, Room::Wide).ends_with("queue 34 · 1000 open"));
+        world.server_down = true;
+        assert_eq!(server_text(&world, Room::Narrow), "server down");
+    }
+
+    #[test]
     fn clients_on_a_ring_inside_their_cell() {
         let lay = layout(1000.0, 3);
         assert_eq!((lay.columns, lay.rows), (3, 1));
-        let narrow = layout(320.0, 3);
+        // A phone: the three worlds in a strip, down to about 104 px each; then in a column.
+        let phone = layout(330.0, 3);
+        assert_eq!((phone.columns, phone.rows), (3, 1));
+        let narrow = layout(200.0, 3);
         assert_eq!((narrow.columns, narrow.rows), (1, 3));
-        for i in 0..3 {
+        for (lay, i) in [(lay, 0), (lay, 1), (lay, 2), (phone, 2), (narrow, 2)] {
             let c = cell(&lay, i);
             for k in 0..300 {
                 let (x, y) = client_position(&c, k, 300);

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use pollstream_engine::SecondStats;
+use pollstream_engine::{SecondStats, Strategy};
 use yew::AttrValue;
 
 use super::palette;
@@ -12,12 +12,16 @@ use crate::charts::{CdfLine, Line, TimeChartData, Unit};
 /// A named series of each second: `("requests/s", |s| s.requests as f64)`.
 type Series = (&'static str, fn(&SecondStats) -> f64);
 
+/// A second, dashed series, and which strategies have it: only streaming pushes, and a line for
+/// pushes that polling and long polling never make would only crowd the legend.
+type Second = (Series, fn(Strategy) -> bool);
+
 /// A chart of the last minute: one line per world (two, the second dashed, with `second`).
 fn time_chart(
     snapshot: &Snapshot,
     unit: Unit,
     first: Series,
-    second: Option<Series>,
+    second: Option<Second>,
     reference: Option<(AttrValue, f64)>,
 ) -> Rc<TimeChartData> {
     let series = |world: &WorldSnapshot, what: &str, value: fn(&SecondStats) -> f64, dashed| Line {
@@ -34,8 +38,10 @@ fn time_chart(
     let mut lines = Vec::new();
     for world in &snapshot.worlds {
         lines.push(series(world, first.0, first.1, false));
-        if let Some((what, value)) = second {
-            lines.push(series(world, what, value, true));
+        if let Some(((what, value), has)) = second {
+            if has(world.strategy) {
+                lines.push(series(world, what, value, true));
+            }
         }
     }
     let end = snapshot.now.as_secs_f64().floor().max(CHART_SECONDS as f64);
@@ -53,12 +59,14 @@ pub fn time_charts(snapshot: &Snapshot) -> Vec<(&'static str, &'static str, Rc<T
     vec![
         (
             "chart-rates",
-            "Requests per second (solid) and pushes per second (dashed)",
+            "Requests/s, and pushes/s (dashed)",
             time_chart(
                 snapshot,
                 Unit::PerSecond,
                 ("requests/s", |s| s.requests as f64),
-                Some(("pushes/s", |s| s.pushes as f64)),
+                Some((("pushes/s", |s| s.pushes as f64), |s| {
+                    s == Strategy::Streaming
+                })),
                 capacity,
             ),
         ),
@@ -113,18 +121,18 @@ pub fn time_charts(snapshot: &Snapshot) -> Vec<(&'static str, &'static str, Rc<T
                 snapshot,
                 Unit::BytesPerSecond,
                 ("in", |s| s.bytes_in as f64),
-                Some(("out", |s| s.bytes_out as f64)),
+                Some((("out", |s| s.bytes_out as f64), |_| true)),
                 None,
             ),
         ),
         (
             "chart-latency",
-            "Message latency, p50 (solid) and p99 (dashed)",
+            "Message latency: p50, and p99 (dashed)",
             time_chart(
                 snapshot,
                 Unit::Micros,
                 ("p50", |s| s.latency.p50 as f64),
-                Some(("p99", |s| s.latency.p99 as f64)),
+                Some((("p99", |s| s.latency.p99 as f64), |_| true)),
                 None,
             ),
         ),
@@ -153,7 +161,7 @@ pub fn cdf_lines(snapshot: &Snapshot) -> Rc<Vec<CdfLine>> {
 mod tests {
     use super::*;
     use crate::app::snapshot::tests::{busy_second, world};
-    use pollstream_engine::{SimTime, Strategy};
+    use pollstream_engine::SimTime;
 
     #[test]
     fn one_line_per_world_and_series_over_the_last_minute() {
@@ -166,11 +174,13 @@ mod tests {
         let charts = time_charts(&snapshot);
         let (id, _, rates) = &charts[0];
         assert_eq!(*id, "chart-rates");
-        assert_eq!(rates.lines.len(), 4);
+        // Polling's requests; streaming's requests and pushes (polling never pushes).
+        assert_eq!(rates.lines.len(), 3);
+        assert!(rates.lines[2].label.contains("Streaming pushes"));
         assert_eq!(rates.x_range, (30.0, 90.0));
         assert_eq!(rates.reference.as_ref().map(|r| r.1), Some(4_000.0));
         assert_eq!(rates.lines[0].color, "#D55E00");
-        assert!(!rates.lines[0].dashed && rates.lines[1].dashed);
+        assert!(!rates.lines[1].dashed && rates.lines[2].dashed);
         assert_eq!(rates.lines[0].points[0], (1.0, 1_000.0));
         assert_eq!(cdf_lines(&snapshot).len(), 2);
         let mut ids: Vec<_> = charts.iter().map(|c| c.0).collect();

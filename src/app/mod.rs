@@ -325,10 +325,8 @@ pub fn App(props: &AppProps) -> Html {
                 <header class="intro">
                     <h1>{ "Polling, long polling and streaming, side by side" }</h1>
                     <p class="lede">
-                        { "Each world below is one server with the same clients and the same messages; only \
-                           the way the clients learn of new messages differs. Drag the number of clients and \
-                           the poll interval, or pick a scenario, and watch the requests, the memory and the \
-                           wait for a message change." }
+                        { "The same clients and messages, three ways to hear of a new message. Drag the \
+                           clients and the poll interval; watch the load and the wait." }
                     </p>
                     <CopyLink url={page_url} />
                 </header>
@@ -337,23 +335,18 @@ pub fn App(props: &AppProps) -> Html {
                     full_url={(mode == Mode::Embed).then_some(AttrValue::from(full_url))} />
             }
             <UrlNotice lines={notices} />
-            if panels.contains(Panel::View) {
-                <section class="stage" aria-label="Animated view of the clients and the server">
-                    <ServerAnimation feed={feed.clone()} />
-                </section>
-            }
-            if panels.contains(Panel::Story) {
-                <Story bus={bus.clone()} />
-            }
+            // The reader's order: the two sliders the page is about, what they change (the worlds and
+            // the charts), then the rest of the scenario. Wide pages (static/style.css) put the
+            // sliders in a column of their own beside the rest.
             if panels.contains(Panel::Controls) {
                 <section id={ids.of("controls")} class="controls dock" aria-label="Controls">
                     <Transport state={state.clone()} bus={bus.clone()} />
                     <MainSliders state={state.clone()} />
                 </section>
-                <section class="controls setup" aria-label="Scenario">
-                    <Strategies state={state.clone()} />
-                    <Presets state={state.clone()} />
-                    <MoreParams state={state.clone()} />
+            }
+            if panels.contains(Panel::View) {
+                <section class="stage" aria-label="Animated view of the clients and the server">
+                    <ServerAnimation feed={feed.clone()} />
                 </section>
             }
             if panels.contains(Panel::Load) {
@@ -361,6 +354,16 @@ pub fn App(props: &AppProps) -> Html {
             }
             if panels.contains(Panel::Latency) {
                 <Charts bus={bus.clone()} group={ChartGroup::Latency} csv={!panels.contains(Panel::Load)} />
+            }
+            if panels.contains(Panel::Controls) {
+                <section class="controls setup" aria-label="Scenario">
+                    <Strategies state={state.clone()} />
+                    <Presets state={state.clone()} />
+                    <MoreParams state={state.clone()} />
+                </section>
+            }
+            if panels.contains(Panel::Story) {
+                <Story bus={bus.clone()} />
             }
             if panels.contains(Panel::Table) {
                 <SummaryTable bus={bus} />

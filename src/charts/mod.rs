@@ -310,7 +310,8 @@ fn paint_now(surface: &Rc<RefCell<Surface>>) -> bool {
     if css_w.is_nan() || css_w < 1.0 {
         return false;
     }
-    let css_h = (css_w * 0.5).clamp(170.0, 320.0).round();
+    // Wide and low: two charts and the worlds share a laptop's first screen (static/style.css).
+    let css_h = (css_w * 0.4).clamp(170.0, 300.0).round();
     let dpr = web::device_pixel_ratio();
     let (w, h) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
     let theme = web::read_theme(&plot);
