@@ -369,6 +369,47 @@ async function screenshot(name, width, height, mobile) {
   return { file };
 }
 
+/** Which of `selectors` (the first match of each) are not wholly inside the viewport, with where they are. */
+async function outsideFirstScreen(selectors) {
+  return exec(`return arguments[0].flatMap((css) => {
+      const e = document.querySelector(css);
+      if (!e) return [css + ' (missing)'];
+      const r = e.getBoundingClientRect();
+      const inside = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+      return inside ? [] : [css + ' (' + Math.round(r.top) + ' to ' + Math.round(r.bottom) + ' px down of ' + innerHeight + ')'];
+    })`, [selectors]);
+}
+
+/** The page's controls (inputs, drop-downs, text areas, buttons and anything else the keyboard can reach)
+ * as the accessibility tree exposes them, with every <details> opened first: how many, how many
+ * drop-downs, and which have no accessible name (what a screen reader would announce them by). */
+async function controlNames() {
+  await exec(`document.querySelectorAll('details').forEach((d) => { d.open = true; })`);
+  await sleep(500);
+  const { root } = await cdp('DOM.getDocument', { depth: -1, pierce: true });
+  const controls = [];
+  const walk = (node) => {
+    if (node.nodeType === 1) {
+      const attrs = {};
+      for (let i = 0; i + 1 < (node.attributes ?? []).length; i += 2) attrs[node.attributes[i]] = node.attributes[i + 1];
+      const tag = node.nodeName.toLowerCase();
+      const focusable = 'tabindex' in attrs && attrs.tabindex !== '-1';
+      if (['input', 'select', 'textarea', 'button'].includes(tag) || focusable) {
+        controls.push({ node: node.backendNodeId, tag, what: tag + (attrs.id ? '#' + attrs.id : '') + (attrs.type ? `[type=${attrs.type}]` : '') });
+      }
+    }
+    for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(child);
+  };
+  walk(root);
+  const { nodes } = await cdp('Accessibility.getFullAXTree', {});
+  const ax = new Map(nodes.filter((n) => n.backendDOMNodeId).map((n) => [n.backendDOMNodeId, n]));
+  // Controls the tree leaves out (display: none, a closed panel) are not announced at all.
+  const exposed = controls.filter((c) => ax.has(c.node) && !ax.get(c.node).ignored);
+  const unnamed = exposed.filter((c) => !String(ax.get(c.node).name?.value ?? '').trim())
+    .map((c) => `${c.what} (role ${ax.get(c.node).role?.value})`);
+  return { total: controls.length, exposed: exposed.length, selects: exposed.filter((c) => c.tag === 'select').length, unnamed };
+}
+
 // ---- the run --------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -605,11 +646,18 @@ async function main() {
     return `${peak.heading}: ${fmt(peak.value)} streaming requests/s (${seen.length} arrow presses back from the end)`;
   });
 
-  // 7. Screenshots at two sizes.
-  await check('7. screenshots at 1280×800 and 390×844 in target/e2e/', async () => {
-    const desktop = await screenshot('desktop-1280x800.png', 1280, 800, false);
+  // 7. Screenshots at two sizes, and what the first screen of each holds (issue #12): on a laptop the two
+  // sliders with their values, play/pause, the worlds and the requests/s and latency charts; on a phone the
+  // two sliders and a chart.
+  await check('7. screenshots at 1280×720 and 390×844 in target/e2e/; the first screens hold the sliders and the charts', async () => {
+    const sliders = ['#clients', '#clients-value', '#interval', '#interval-value'];
+    const desktop = await screenshot('desktop-1280x720.png', 1280, 720, false);
+    const onDesktop = await outsideFirstScreen([...sliders, '#play', '.stage canvas', '#chart-rates canvas', '#chart-latency canvas']);
     const phone = await screenshot('phone-390x844.png', 390, 844, true);
+    const onPhone = await outsideFirstScreen([...sliders, '#chart-rates canvas']);
     await cdp('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+    assert(onDesktop.length === 0 && onPhone.length === 0,
+      `not wholly in the first screen: at 1280×720 ${onDesktop.join(', ') || 'none'}; at 390×844 ${onPhone.join(', ') || 'none'}`);
     return `${path.relative(process.cwd(), desktop.file)}, ${path.relative(process.cwd(), phone.file)}`;
   });
 
@@ -625,6 +673,13 @@ async function main() {
     await cdp('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
     assert(wide.scroll <= wide.vw, `the page is ${wide.scroll} px wide at ${wide.vw} px: ${wide.over.join(', ')}`);
     return `page width ${wide.scroll} px`;
+  });
+
+  await check('10. every control of the page has an accessible name (the accessibility tree, all panels open)', async () => {
+    const names = await controlNames();
+    assert(names.selects >= 3 && names.exposed >= 30, `only ${names.exposed} controls (${names.selects} drop-downs) in the tree: ${JSON.stringify(names)}`);
+    assert(names.unnamed.length === 0, `${names.unnamed.length} without a name: ${names.unnamed.join(', ')}`);
+    return `${names.exposed} controls named, ${names.selects} of them drop-downs`;
   });
 
   await check('1b. the console stayed clean through the whole run', async () => {
@@ -920,6 +975,17 @@ async function issue4Checks() {
       return window.__firstChart ? { source: 'first non-blank chart canvas (polled every frame)', ms: window.__firstChart } : null;`), 15_000, 50);
     assert(r.ms <= 1000, `the first chart came ${Math.round(r.ms)} ms after navigation (${r.source}), over 1 s`);
     return `${Math.round(r.ms)} ms (${r.source})`;
+  });
+
+  // H. The embed mode's controls are named too (issue #12), with every panel it can show.
+  await check('4h. every control of ?embed (all panels) has an accessible name', async () => {
+    await go(new URL('?embed&panels=view,story,controls,load,latency,table', base).href);
+    await waitForApp('the embed to mount');
+    await waitFor('the embed\'s controls', () => exec(`return !!document.querySelector('#clients')`), 15_000);
+    const names = await controlNames();
+    assert(names.selects >= 3 && names.exposed >= 30, `only ${names.exposed} controls (${names.selects} drop-downs) in the tree: ${JSON.stringify(names)}`);
+    assert(names.unnamed.length === 0, `${names.unnamed.length} without a name: ${names.unnamed.join(', ')}`);
+    return `${names.exposed} controls named, ${names.selects} of them drop-downs`;
   });
 }
 
