@@ -20,6 +20,7 @@ pub mod number;
 pub mod params;
 mod queue;
 mod rng;
+mod runs;
 mod streams;
 pub mod theory;
 pub mod time;

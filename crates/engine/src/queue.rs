@@ -3,13 +3,12 @@
 //! Most of what the engine schedules is scheduled in time order: with a constant network delay, arrivals
 //! leave in the order requests were sent; with a constant poll interval, each client's next poll comes
 //! after every poll already scheduled. Such entries go to the back of a FIFO in O(1). Anything scheduled
-//! out of order (jittered polls, random reconnect delays, a parameter changed mid-run) goes to a binary
-//! heap instead, and `pop` takes the smaller of the two heads. The result is always exactly ordered by
+//! out of order (jittered polls, random reconnect delays, a parameter changed mid-run) goes to a
+//! priority queue instead ([`crate::runs`]), and `pop` takes the smaller of the two heads. The result is always exactly ordered by
 //! (time, sequence), whatever the order of insertion.
 
 use crate::blocks::{BlockDeque, BlockEnds};
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use crate::runs::OutOfOrder;
 
 /// One scheduled event: when, in what order among events of the same instant, and what.
 ///
@@ -32,32 +31,12 @@ impl<P> Entry<P> {
     }
 }
 
-/// Orders entries so that `BinaryHeap`, a max-heap, pops the earliest first.
-struct Earliest<P>(Entry<P>);
-
-impl<P> PartialEq for Earliest<P> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.key() == other.0.key()
-    }
-}
-impl<P> Eq for Earliest<P> {}
-impl<P> PartialOrd for Earliest<P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<P> Ord for Earliest<P> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.key().cmp(&self.0.key())
-    }
-}
-
 /// The key of an empty queue: after every real event.
 pub(crate) const NO_EVENT: (u64, u64) = (u64::MAX, u64::MAX);
 
 pub(crate) struct TimeQueue<P> {
     in_order: BlockDeque<Entry<P>>,
-    out_of_order: BinaryHeap<Earliest<P>>,
+    out_of_order: OutOfOrder<P>,
     /// The key of the earliest entry, kept up to date so that peeking, which the engine does for every
     /// queue at every event, is one load. Keys are kept packed (see [`pack`]), as comparing two
     /// of them is then one comparison instead of two and a branch.
@@ -82,7 +61,7 @@ impl<P> Default for TimeQueue<P> {
     fn default() -> Self {
         TimeQueue {
             in_order: BlockDeque::default(),
-            out_of_order: BinaryHeap::new(),
+            out_of_order: OutOfOrder::default(),
             head: u128::MAX,
             back: 0,
         }
@@ -113,14 +92,24 @@ impl<P: Copy> TimeQueue<P> {
     #[inline(never)]
     fn move_last_to_heap(&mut self) {
         if let Some(entry) = self.in_order.pop_back() {
-            self.out_of_order.push(Earliest(entry));
+            self.out_of_order.push(entry);
         }
     }
 
     fn find_head(&self) -> u128 {
         let a = self.in_order.front().map_or(NO_EVENT, Entry::key);
-        let b = self.out_of_order.peek().map_or(NO_EVENT, |e| e.0.key());
+        let b = self.out_of_order.peek_key().unwrap_or(NO_EVENT);
         pack(a.min(b))
+    }
+
+    /// The earliest entry.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only prefetch
+    #[inline]
+    pub fn peek_entry(&self) -> Option<&Entry<P>> {
+        match (self.in_order.front(), self.out_of_order.peek()) {
+            (Some(a), Some(b)) => Some(if a.key() < b.key() { a } else { b }),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The (time, sequence) of the earliest entry, or [`NO_EVENT`].
@@ -189,7 +178,7 @@ impl<P: Copy> TimeQueue<P> {
         let entry = if from_fifo {
             self.in_order.pop_front()
         } else {
-            self.out_of_order.pop().map(|e| e.0)
+            self.out_of_order.pop()
         };
         self.head = self.find_head();
         self.forget_back_if_empty();
@@ -237,9 +226,7 @@ impl<P: Copy> TimeQueue<P> {
 
     /// Every entry, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Entry<P>> {
-        self.in_order
-            .iter()
-            .chain(self.out_of_order.iter().map(|e| &e.0))
+        self.in_order.iter().chain(self.out_of_order.iter())
     }
 
     /// Removes every entry and returns them in (time, sequence) order.
@@ -252,9 +239,9 @@ impl<P: Copy> TimeQueue<P> {
         all
     }
 
-    /// Makes room for `additional` out-of-order entries at once. A wave of millions of them (a restart's
-    /// reconnects with random delays) would otherwise grow the heap by doubling, and one push would
-    /// copy hundreds of megabytes: room made ahead is only touched as the entries come.
+    /// Makes room for `additional` out-of-order entries at once where their part needs it (the
+    /// browser's plain heap): a wave of millions of them (a restart's reconnects with random delays)
+    /// would otherwise grow it by doubling, and one push would copy hundreds of megabytes.
     pub fn reserve_out_of_order(&mut self, additional: usize) {
         self.out_of_order.reserve(additional);
     }
@@ -262,15 +249,12 @@ impl<P: Copy> TimeQueue<P> {
     /// Gives back memory after a wave of out-of-order entries has passed (a reconnect storm with
     /// random delays). The in-order part gives back its blocks as it drains.
     pub fn shrink(&mut self) {
-        let len = self.out_of_order.len();
-        if self.out_of_order.capacity() > 4 * len + 1024 {
-            self.out_of_order.shrink_to(2 * len);
-        }
+        self.out_of_order.shrink();
     }
 
     /// Bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        self.in_order.heap_bytes() + self.out_of_order.capacity() * std::mem::size_of::<Entry<P>>()
+        self.in_order.heap_bytes() + self.out_of_order.heap_bytes()
     }
 }
 

@@ -319,6 +319,10 @@ const TASK_CHUNK: u32 = 1024;
 /// Clients per chunk of [`Task::ScheduleFirstSends`]: a phase costs a power function, some tens of
 /// nanoseconds, so fewer of them make a few microseconds of work.
 const FIRST_SENDS_CHUNK: u32 = 64;
+/// Clients per chunk of [`Task::DropNotices`]: each schedules its reconnect (a draw, a delay, a push
+/// into the send queue, some 100 ns), so that a chunk of [`TASK_CHUNK`] was 15 times the work its
+/// cost says, and after a restart of 10 M clients with backoff a call of 20,000 events took 35 ms.
+const NOTICES_CHUNK: u32 = 128;
 /// What a chunk costs against [`World::advance`]'s budget, in ordinary events: about the time that
 /// many events take, so that a budget bounds the time of a call whatever the events are.
 const TASK_CHUNK_COST: u64 = 64;
@@ -1080,6 +1084,7 @@ impl World {
             Source::Message => self.on_message(),
             Source::Send => {
                 if let Some(e) = self.sends.pop() {
+                    self.prefetch_next_send();
                     self.on_send(e.payload);
                 }
             }
@@ -1117,6 +1122,23 @@ impl World {
     }
 
     // ----- clients ----------------------------------------------------------------------------------
+
+    /// Asks for the record of the client whose send comes next. Sends in random order (a restart's
+    /// reconnects with backoff, at millions of clients) find their client's record out of the cache,
+    /// and waiting for it was the largest cost of such a wave after the queue's own; asked for one
+    /// send ahead, it has come in by the time its send does. Natively only: the browser build has no
+    /// prefetch and keeps its code small.
+    #[inline(always)]
+    fn prefetch_next_send(&self) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(record) = self
+            .sends
+            .peek_entry()
+            .and_then(|next| self.clients.get(next.payload.id as usize))
+        {
+            prefetch(record);
+        }
+    }
 
     /// The client `client` names, if it is still that client (it has not left since).
     #[inline]
@@ -1325,7 +1347,9 @@ impl World {
                 }
             }
             Task::DropNotices { next, end } => {
-                let stop = chunk_end(next, end.min(self.records));
+                let stop = next
+                    .saturating_add(NOTICES_CHUNK)
+                    .min(end.min(self.records));
                 for id in next..stop {
                     if self
                         .clients
@@ -2070,6 +2094,21 @@ impl World {
             _ => {}
         }
     }
+}
+
+/// Asks the processor to bring the cache line of `value` in: a hint, with no effect on any result.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing the program sees and cannot fault; SSE, which it needs, is part
+    // of every x86_64 processor.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 #[cfg(test)]

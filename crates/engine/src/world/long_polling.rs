@@ -16,7 +16,7 @@
 //! of the next event about 40 an event and the look-ahead about 45, the streams' counts and draws
 //! 18 %, the sweep that builds each window 13 %, the hold timers 6 %.
 
-use super::{Advance, Delivery, Source, World, TASK_CHUNK_COST};
+use super::{prefetch, Advance, Delivery, Source, World, TASK_CHUNK_COST};
 use crate::queue::pack;
 
 impl World {
@@ -167,17 +167,3 @@ impl World {
 /// How far ahead in a queue the records of its clients are asked for: far enough for a load from
 /// memory to arrive before the event, near enough for the line to still be in the cache then.
 const PREFETCH_AHEAD: usize = 8;
-
-/// Asks the processor to bring the cache line of `value` in: a hint, with no effect on any result.
-#[inline(always)]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch reads nothing the program sees and cannot fault; SSE, which it needs, is part
-    // of every x86_64 processor.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
-}
