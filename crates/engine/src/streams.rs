@@ -591,6 +591,43 @@ impl Window {
         Some(e as u32)
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
+    /// The messages of the current bucket created before `end`, in creation order, without taking
+    /// them: entries `offset << 32 | client`, with offsets from [`base`](Self::base).
+    #[inline]
+    pub fn peek_before(&self, end: u64) -> &[u64] {
+        let Some(bucket) = self.buckets.get(self.current) else {
+            return &[];
+        };
+        let rest = &bucket[self.next..];
+        if end <= self.base {
+            return &rest[..0];
+        }
+        let limit = (end - self.base).min(1 << 31) << 32;
+        &rest[..rest.partition_point(|&e| e < limit)]
+    }
+
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
+    /// The instant that the offsets of the entries [`peek_before`](Self::peek_before) returns count
+    /// from.
+    #[inline]
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
+    /// Takes the first `n` messages of those [`peek_before`](Self::peek_before) returned.
+    #[inline]
+    pub fn take_first(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let last = self.buckets[self.current][self.next + n - 1];
+        self.next += n;
+        self.created_until = self.base + (last >> 32) + 1;
+        self.settle();
+    }
+
     /// Takes every message created before `end` and returns how many there were.
     #[inline]
     pub fn take_before(&mut self, end: u64) -> u64 {

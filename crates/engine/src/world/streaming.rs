@@ -14,8 +14,11 @@
 //!
 //! Once every client is connected, `run_push_lives` goes further: each push and heartbeat starts on a
 //! free worker the instant it is due, so its whole life (start, finish, delivery) is known at once,
-//! and only the lives still under way when the run ends join the queues. A steady simulated second at
-//! a million clients is then mostly the sweep that builds the next window of messages.
+//! and only the lives still under way when the run ends join the queues. Between two heartbeats the
+//! messages start in batches, straight from the window (`start_message_batch`): their sequence
+//! numbers follow one another, and those that reach their clients before the run ends only count. A
+//! steady simulated second at a million clients is then mostly the sweep that builds the next window
+//! of messages.
 //!
 //! The order of effects is the general loop's wherever order matters (`tests/streaming_slices.rs`).
 
@@ -318,6 +321,41 @@ impl World {
                 earlier_events_before = self.earlier_events_before();
                 earlier_in_service = self.in_service_pushes.len() as u64;
             }
+            if message_at <= heartbeat.0 {
+                // Messages before the next heartbeat and the next finish of an earlier job (which
+                // takes a sequence number) start in a batch: a steady second at a million clients is
+                // a hundred thousand of them, which one at a time cost more than the sweep that
+                // finds them.
+                let limit = end
+                    .min(heartbeat.0.saturating_add(1))
+                    .min(self.in_service_pushes.peek_key().0.saturating_add(1));
+                lives.finish_before(at, push_service);
+                let in_service = requests_in_service + earlier_in_service + lives.in_service();
+                let batch = MessageBatch {
+                    run_start: start,
+                    push_service,
+                    latency,
+                    free_workers: workers.saturating_sub(in_service),
+                    budget_left: budget.saturating_sub(events + 3 * lives.started),
+                };
+                let (taken, done) = self.start_message_batch(limit, &batch, &mut lives, &mut busy);
+                if taken > 0 {
+                    events += done;
+                    created += taken;
+                    earlier_events_before = self.earlier_events_before();
+                    earlier_in_service = self.in_service_pushes.len() as u64;
+                    if lives.all.len() >= lives.over + FORGET_LIVES {
+                        lives.finish_before(self.now, push_service);
+                        lives.count_over_before(
+                            self.now,
+                            (push_service, latency),
+                            start,
+                            &mut busy,
+                        );
+                    }
+                    continue;
+                }
+            }
             let mut in_service = requests_in_service + earlier_in_service + lives.in_service();
             if in_service >= workers {
                 // Lives are marked finished only when the count might matter.
@@ -444,6 +482,69 @@ impl World {
         Some(events)
     }
 
+    /// Starts, as whole lives, the messages from the next one (whose earlier events are done) up to
+    /// `limit` (before the next event that a start must not pass), as many as the free workers and the
+    /// budget allow, as `run_push_lives` would one at a time. The deliveries on the network before the
+    /// last of them are done first: they only count, and commute with the starts. Returns the number
+    /// of starts and of deliveries.
+    fn start_message_batch(
+        &mut self,
+        limit: u64,
+        batch: &MessageBatch,
+        lives: &mut Lives,
+        busy: &mut SliceBusy,
+    ) -> (u64, u64) {
+        let entries = self.window.peek_before(limit);
+        let most_starts = usize::try_from(batch.budget_left.div_ceil(3)).unwrap_or(usize::MAX);
+        let entries = &entries[..entries.len().min(most_starts)];
+        let mut n = starts_with_a_free_worker(entries, batch.push_service, batch.free_workers);
+        if n == 0 {
+            return (0, 0);
+        }
+        let base = self.window.base();
+        let last_at = base + (entries[n - 1] >> 32);
+        let mut deliveries = 0;
+        if self.earlier_events_before() < last_at {
+            let most = batch.budget_left.saturating_sub(3 * n as u64);
+            let (done, done_before) =
+                self.finish_and_deliver_before(batch.run_start, last_at, most, busy);
+            deliveries = done;
+            if done_before < last_at {
+                // Those at the instant where the budget ran out may still start, as one at a time.
+                n = n.min(self.window.peek_before(done_before + 1).len());
+            }
+        }
+        let entries = &self.window.peek_before(limit)[..n];
+        let last_at = base + (entries[n - 1] >> 32);
+        // The run ends at the last start or later: the messages that reach their clients before
+        // that are over by then, and only count. The others are kept to be seen to their end.
+        let reach = batch.push_service + batch.latency;
+        let over = entries.partition_point(|&e| base + (e >> 32) + reach < last_at);
+        let offsets = |entries: &[u64]| entries.iter().map(|&e| e >> 32).sum::<u64>();
+        let (over_offsets, all_offsets) = (offsets(&entries[..over]), offsets(entries));
+        let first_seq = self.next_seq;
+        for (i, &e) in entries.iter().enumerate().skip(over) {
+            lives.all.push(Life {
+                start: base + (e >> 32),
+                seq: first_seq + i as u64,
+                id: e as u32,
+                heartbeat: false,
+            });
+        }
+        let (n, over) = (n as u64, over as u64);
+        self.next_seq += n;
+        lives.started += n;
+        lives.messages_delivered += over;
+        busy.started += n;
+        busy.start_offsets += all_offsets + n * base - n * batch.run_start;
+        busy.finished += over;
+        busy.finish_offsets +=
+            over_offsets + over * (base + batch.push_service) - over * batch.run_start;
+        self.now = last_at;
+        self.window.take_first(n as usize);
+        (n, deliveries)
+    }
+
     /// When the next of the jobs in service or deliveries on the network is due.
     fn earlier_events_before(&self) -> u64 {
         self.in_service_pushes
@@ -493,6 +594,34 @@ impl World {
         }
         (events, before)
     }
+}
+
+/// What a batch of message starts in a run of whole lives needs to know of the run.
+struct MessageBatch {
+    run_start: u64,
+    push_service: u64,
+    latency: u64,
+    /// Workers free at the batch's first start, the lives that finish before it aside.
+    free_workers: u64,
+    /// Events the run may still do.
+    budget_left: u64,
+}
+
+/// How many of the first `entries` (window entries in creation order) find a worker free at their
+/// start, if `free` are free at the first and each start keeps one busy for `push_service`: the
+/// first start that finds every worker busy has `free` starts before it within `push_service`.
+fn starts_with_a_free_worker(entries: &[u64], push_service: u64, free: u64) -> usize {
+    let Ok(free) = usize::try_from(free) else {
+        return entries.len();
+    };
+    if free >= entries.len() {
+        return entries.len();
+    }
+    entries[free..]
+        .iter()
+        .zip(entries)
+        .position(|(&later, &earlier)| (earlier >> 32) + push_service >= later >> 32)
+        .map_or(entries.len(), |i| i + free)
 }
 
 /// Busy worker time over a run of whole lives, as offsets from its start (see `world/polling.rs`).
