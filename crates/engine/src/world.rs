@@ -488,6 +488,10 @@ pub struct World {
     /// cache, at a million clients).
     clients_left_at: Option<u64>,
     open_connections: u64,
+    /// Clients `0..connected_prefix` all have an open connection. The first connects open in client
+    /// order, so while they come in this says, with `open_connections`, which clients a message finds
+    /// connected without a look at their records (`world/streaming.rs`).
+    connected_prefix: u32,
     held: u64,
     max_queue: u64,
     max_open: u64,
@@ -554,6 +558,7 @@ impl World {
             down_until: 0,
             clients_left_at: None,
             open_connections: 0,
+            connected_prefix: 0,
             held: 0,
             max_queue: 0,
             max_open: 0,
@@ -1434,7 +1439,10 @@ impl World {
                 self.holds.remove(id);
                 self.second.requests_abandoned += 1;
             }
-            Phase::Connected => self.open_connections -= 1,
+            Phase::Connected => {
+                self.open_connections -= 1;
+                self.connected_prefix = self.connected_prefix.min(id);
+            }
             _ => {}
         }
         let abandoned = waiting + (end - client.cursor) as u64;
@@ -1745,6 +1753,9 @@ impl World {
         let from = std::mem::replace(&mut c.from, PUSHED_ALL);
         let cast_from = std::mem::replace(&mut c.cursor, end);
         self.open_connections += 1;
+        if client.id == self.connected_prefix {
+            self.connected_prefix += 1;
+        }
         self.max_open = self.max_open.max(self.open_connections + self.held);
         if !self.params.heartbeat.is_zero() {
             let seq = self.seq();
@@ -2068,6 +2079,7 @@ impl World {
             }
             Phase::Connected => {
                 self.open_connections -= 1;
+                self.connected_prefix = self.connected_prefix.min(id);
                 if c.from == PUSHED_ALL {
                     c.from = self.window.horizon(self.now);
                 }
