@@ -209,9 +209,30 @@ struct Lives {
     started: u64,
     messages_delivered: u64,
     heartbeats_finished: u64,
+    /// The length of `all` at which to look again for lives that are over: a look stops at the first
+    /// message still on its way, so looks at every start while one holds them up (the fifty
+    /// milliseconds of a network delay, in a second of a million heartbeats) would find nothing.
+    next_look: usize,
 }
 
 impl Lives {
+    /// Every [`FORGET_LIVES`] starts, counts and forgets the lives over before `at` (see
+    /// [`count_over_before`](Self::count_over_before)).
+    #[inline]
+    fn look_now_and_then(
+        &mut self,
+        at: u64,
+        (push_service, latency): (u64, u64),
+        run_start: u64,
+        busy: &mut SliceBusy,
+    ) {
+        if self.all.len() >= self.next_look {
+            self.finish_before(at, push_service);
+            self.count_over_before(at, (push_service, latency), run_start, busy);
+            self.next_look = self.all.len() + FORGET_LIVES;
+        }
+    }
+
     fn start(&mut self, life: Life) {
         self.all.push(life);
         self.started += 1;
@@ -351,15 +372,25 @@ impl World {
                     created += taken;
                     earlier_events_before = self.earlier_events_before();
                     earlier_in_service = self.in_service_pushes.len() as u64;
-                    if lives.all.len() >= lives.over + FORGET_LIVES {
-                        lives.finish_before(self.now, push_service);
-                        lives.count_over_before(
-                            self.now,
-                            (push_service, latency),
-                            start,
-                            &mut busy,
-                        );
-                    }
+                    lives.look_now_and_then(self.now, (push_service, latency), start, &mut busy);
+                    continue;
+                }
+            }
+            if heartbeat.0 < message_at {
+                // Heartbeats before the next message and the next earlier event start in a batch
+                // too: once a heartbeat interval after the first connects, every connection's
+                // heartbeat comes due within a second.
+                let batch = HeartbeatBatch {
+                    run_start: start,
+                    limit: end
+                        .min(message_at)
+                        .min(earlier_events_before.saturating_add(1)),
+                    push_service,
+                    latency,
+                    workers_left: workers - (requests_in_service + earlier_in_service).min(workers),
+                    budget,
+                };
+                if self.start_heartbeat_batch(&batch, &mut lives, &mut busy, &mut events) {
                     continue;
                 }
             }
@@ -411,10 +442,7 @@ impl World {
                 self.heartbeats.push(at + interval, seq, timer);
             }
             busy.started(at - start);
-            if lives.all.len() >= lives.over + FORGET_LIVES {
-                lives.finish_before(at, push_service);
-                lives.count_over_before(at, (push_service, latency), start, &mut busy);
-            }
+            lives.look_now_and_then(at, (push_service, latency), start, &mut busy);
         }
         if end <= start && lives.all.is_empty() && events == 0 {
             self.now = start;
@@ -552,6 +580,78 @@ impl World {
         (n, deliveries)
     }
 
+    /// Starts, as whole lives, the heartbeats due from the next one (whose earlier events are done)
+    /// up to `batch.limit`, as `run_push_lives` would one at a time, through the heartbeat queue's
+    /// first block, while a worker is free and the budget allows. Returns whether it took any.
+    fn start_heartbeat_batch(
+        &mut self,
+        batch: &HeartbeatBatch,
+        lives: &mut Lives,
+        busy: &mut SliceBusy,
+        events: &mut u64,
+    ) -> bool {
+        let interval = self.params.heartbeat.as_micros();
+        let Some(mut timers) = self.heartbeats.in_order_mut() else {
+            return false;
+        };
+        let mut taken = false;
+        // A timer set again that cannot go through the view, which then stops.
+        let mut set_later = None;
+        while let Some(&e) = timers.front() {
+            let at = e.time;
+            if at >= batch.limit || *events + 3 * lives.started >= batch.budget {
+                break;
+            }
+            if lives.in_service() >= batch.workers_left {
+                lives.finish_before(at, batch.push_service);
+                if lives.in_service() >= batch.workers_left {
+                    break;
+                }
+            }
+            timers.pop_front();
+            taken = true;
+            *events += 1;
+            self.now = at;
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            let timer = e.payload;
+            // As in `on_heartbeat`: a timer of a connection that has closed since is stale.
+            let due = interval != 0 && timer.id < self.records && {
+                let c = &self.clients[timer.id as usize];
+                c.phase == Phase::Connected && c.token == timer.token
+            };
+            if !due {
+                continue;
+            }
+            lives.start(Life {
+                start: at,
+                seq,
+                id: timer.id,
+                heartbeat: true,
+            });
+            busy.started(at - batch.run_start);
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            if timers.fits_at_back(at + interval) {
+                timers.push_back(at + interval, seq, timer);
+            } else {
+                set_later = Some((at + interval, seq, timer));
+                break;
+            }
+            lives.look_now_and_then(
+                at,
+                (batch.push_service, batch.latency),
+                batch.run_start,
+                busy,
+            );
+        }
+        drop(timers);
+        if let Some((at, seq, timer)) = set_later {
+            self.heartbeats.push(at, seq, timer);
+        }
+        taken
+    }
+
     /// When the next of the jobs in service or deliveries on the network is due.
     fn earlier_events_before(&self) -> u64 {
         self.in_service_pushes
@@ -612,6 +712,18 @@ struct MessageBatch {
     free_workers: u64,
     /// Events the run may still do.
     budget_left: u64,
+}
+
+/// What a batch of heartbeat starts in a run of whole lives needs to know of the run.
+struct HeartbeatBatch {
+    run_start: u64,
+    /// Heartbeats due from this instant on are left for later.
+    limit: u64,
+    push_service: u64,
+    latency: u64,
+    /// Workers that the jobs in service when the run began leave for its lives.
+    workers_left: u64,
+    budget: u64,
 }
 
 /// How many of the first `entries` (window entries in creation order) find a worker free at their
