@@ -26,6 +26,16 @@ use super::{Advance, ClientRef, Delivery, Job, Phase, Source, Work, World, TASK_
 use crate::params::MessagePattern;
 use crate::queue::{pack, unpack, NO_EVENT};
 
+/// The earlier of two events by packed key, `a` if they tie.
+#[inline(always)]
+fn earliest(a: (u128, Source), b: (u128, Source)) -> (u128, Source) {
+    if b.0 < a.0 {
+        b
+    } else {
+        a
+    }
+}
+
 /// A push or heartbeat that a worker started in a run of whole lives (`run_push_lives`).
 #[derive(Clone, Copy)]
 struct Life {
@@ -100,50 +110,87 @@ impl World {
             return events;
         }
         let mut events = 0;
-        while events < budget {
-            let sources = [
+        'events: while events < budget {
+            // The earliest event that is not a connect's. A connect's send or arrival only adds to the
+            // queues of connects and, for a refused or rejected arrival, to the deliveries, so while
+            // connects come first (a million of them in the first second at a million clients) this
+            // needs no fresh look after each: that saves four of the seven comparisons per event.
+            // Keys are unique (no two events share a sequence number), so the order of comparisons
+            // does not change the choice.
+            let mut rest = [
                 (pack(self.next_message), Source::Message),
-                (self.sends.peek_packed(), Source::Send),
-                (self.arrivals.peek_packed(), Source::Arrival),
-                (
-                    self.in_service_requests.peek_packed(),
-                    Source::FinishRequest,
-                ),
                 (self.in_service_pushes.peek_packed(), Source::FinishPush),
                 (self.deliveries.peek_packed(), Source::Delivery),
                 (self.heartbeats.peek_packed(), Source::Heartbeat),
-            ];
-            let (next, source) = sources.into_iter().fold((other, Source::Task), |best, s| {
-                if s.0 < best.0 {
-                    s
-                } else {
-                    best
+            ]
+            .into_iter()
+            .fold((other, Source::Task), earliest);
+            loop {
+                if events >= budget {
+                    break 'events;
                 }
-            });
-            if source == Source::Task {
-                break;
-            }
-            self.advance_clock(unpack(next).0);
-            events += 1;
-            match source {
-                Source::Message => self.create_messages_now(),
-                Source::Delivery => {
-                    let Some(e) = self.deliveries.pop() else {
-                        break;
-                    };
-                    match e.payload {
-                        Delivery::Push { client, created } => self.deliver_push(client, created),
-                        other => self.on_delivery(other),
+                // The connects first, by their keys alone: two keys tie only when both queues are
+                // empty, and then neither comes before `rest`.
+                let send = self.sends.peek_packed();
+                let arrival = self.arrivals.peek_packed();
+                let finish = self.in_service_requests.peek_packed();
+                let connect = send.min(arrival).min(finish);
+                if connect < rest.0 {
+                    self.advance_clock(unpack(connect).0);
+                    events += 1;
+                    // The handlers are called directly, as `dispatch` would call them: through
+                    // `dispatch`, each event paid for its match and its saving of registers.
+                    if connect == send {
+                        if let Some(e) = self.sends.pop() {
+                            self.prefetch_next_send();
+                            self.on_send(e.payload);
+                        }
+                    } else if connect == arrival {
+                        if let Some(e) = self.arrivals.pop() {
+                            self.on_arrival(e.payload);
+                        }
+                        rest = earliest(rest, (self.deliveries.peek_packed(), Source::Delivery));
+                    } else {
+                        if let Some(e) = self.in_service_requests.pop() {
+                            self.on_finish(e.payload);
+                        }
+                        // Once every client is connected, whole lives can take over.
+                        if self.open_connections == u64::from(self.n_active) {
+                            break 'events;
+                        }
+                        // An open connection may have queued pushes and a heartbeat.
+                        continue 'events;
+                    }
+                    continue;
+                }
+                let (next, source) = rest;
+                if source == Source::Task {
+                    break 'events;
+                }
+                self.advance_clock(unpack(next).0);
+                events += 1;
+                match source {
+                    Source::Message => {
+                        self.create_messages_now();
+                        continue 'events;
+                    }
+                    Source::Delivery => {
+                        let Some(e) = self.deliveries.pop() else {
+                            break 'events;
+                        };
+                        match e.payload {
+                            Delivery::Push { client, created } => {
+                                self.deliver_push(client, created);
+                            }
+                            other => self.on_delivery(other),
+                        }
+                        continue 'events;
+                    }
+                    _ => {
+                        self.dispatch(source);
+                        continue 'events;
                     }
                 }
-                Source::FinishRequest => {
-                    self.dispatch(source);
-                    // Once every client is connected, whole lives can take over.
-                    if self.open_connections == u64::from(self.n_active) {
-                        break;
-                    }
-                }
-                _ => self.dispatch(source),
             }
         }
         events
