@@ -1868,15 +1868,21 @@ impl World {
         });
     }
 
+    /// Whether heartbeat `timer` is due: heartbeats are on, and its connection is still the open one
+    /// it was set for (a timer of a connection that has closed since is stale).
+    #[inline]
+    fn heartbeat_due(&self, timer: Timer) -> bool {
+        self.params.heartbeat.as_micros() != 0 && timer.id < self.records && {
+            let c = &self.clients[timer.id as usize];
+            c.phase == Phase::Connected && c.token == timer.token
+        }
+    }
+
     fn on_heartbeat(&mut self, timer: Timer) {
+        if !self.heartbeat_due(timer) {
+            return;
+        }
         let interval = self.params.heartbeat.as_micros();
-        if interval == 0 || timer.id >= self.records {
-            return;
-        }
-        let c = self.clients[timer.id as usize];
-        if c.phase != Phase::Connected || c.token != timer.token {
-            return;
-        }
         self.admit(Job {
             client: self.client_ref(timer.id),
             work: Work::Heartbeat,

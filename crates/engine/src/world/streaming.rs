@@ -471,12 +471,7 @@ impl World {
                 events += 1;
                 let interval = self.params.heartbeat.as_micros();
                 let timer = e.payload;
-                // As in `on_heartbeat`: a timer of a connection that has closed since is stale.
-                let due = interval != 0 && timer.id < self.records && {
-                    let c = &self.clients[timer.id as usize];
-                    c.phase == Phase::Connected && c.token == timer.token
-                };
-                if !due {
+                if !self.heartbeat_due(timer) {
                     continue;
                 }
                 lives.start(Life {
@@ -662,7 +657,7 @@ impl World {
             let seq = self.next_seq;
             self.next_seq += 1;
             let timer = e.payload;
-            // As in `on_heartbeat`: a timer of a connection that has closed since is stale.
+            // `heartbeat_due`, written out: the view of the timer queue holds `self.heartbeats`.
             let due = interval != 0 && timer.id < self.records && {
                 let c = &self.clients[timer.id as usize];
                 c.phase == Phase::Connected && c.token == timer.token
