@@ -12,9 +12,8 @@
 //    there and says so in the console (crbug.com/981419). The other integrity attributes stay.
 // 2b. Minifies the wasm-bindgen JS glue with terser (release builds; Trunk's own minifier fails on it), and
 //     brings every integrity attribute in index.html up to date with the files as they end up.
-// 3. Strips the comment lines of the worker's script, which Trunk copies as it is.
-// 4. Copies the example post (examples/example-post.html and .css) next to index.html.
-// 5. Checks what it can: no inline script or style attribute is left in an HTML file, and no HTML file
+// 3. Copies the example post (examples/example-post.html and .css) next to index.html.
+// 4. Checks what it can: no inline script or style attribute is left in an HTML file, and no HTML file
 //    loads anything from outside the folder (an absolute or protocol-relative src/href).
 //
 // Environment (set by Trunk): TRUNK_STAGING_DIR (the folder to fix), TRUNK_SOURCE_DIR, TRUNK_PROFILE.
@@ -202,19 +201,14 @@ html = html.replace(/<(link|script)\b[^>]*>/gi, (tag) => {
 });
 writeFileSync(indexFile, html);
 
-// ---- 3. the worker's script, without its comment lines (Trunk copies it as it is) -----------------------
-const WORKER = path.join(dir, 'pollstream-worker.js');
-if (!existsSync(WORKER)) fail(`${WORKER} is missing (index.html copies it with Trunk's copy-file)`);
-writeFileSync(WORKER, readFileSync(WORKER, 'utf8').replace(/^\s*\/\/.*\n/gm, '').replace(/^\s*\n/gm, ''));
-
-// ---- 4. the example post ------------------------------------------------------------------------------------
+// ---- 3. the example post ------------------------------------------------------------------------------------
 for (const name of EXAMPLES) {
   const from = path.join(root, 'examples', name);
   if (!existsSync(from)) fail(`${from} is missing`);
   copyFileSync(from, path.join(dir, name));
 }
 
-// ---- 5. checks ---------------------------------------------------------------------------------------------
+// ---- 4. checks ---------------------------------------------------------------------------------------------
 // Trunk's autoreload script (`trunk serve` only) is inline on purpose: allowed in a debug build.
 const release = (process.env.TRUNK_PROFILE ?? 'release') === 'release';
 const problems = [];
