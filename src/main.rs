@@ -9,6 +9,7 @@ mod animation;
 mod app;
 mod charts;
 mod csp_style;
+mod math;
 // Only the browser build starts a worker; natively the protocol is tested, not used.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod worker;

@@ -6,6 +6,7 @@ use pollstream_engine::number::clamp;
 use pollstream_engine::{ClientState, Flight, FlightKind, SimTime, Strategy};
 
 use super::{AnimationFeed, WorldFeed};
+use crate::math;
 
 /// At most this many clients are drawn per world.
 pub const MAX_CLIENTS: usize = 300;
@@ -529,7 +530,7 @@ fn draw_world(
         }
         // The queue: a bar beside the box, logarithmic (1 → a notch, 10,000 → the box height).
         if world.queue_len > 0 {
-            let q = ((world.queue_len as f64).log10() + 1.0) / 5.0;
+            let q = (math::log10(world.queue_len as f64) + 1.0) / 5.0;
             let qh = clamp(sh * q, 2.0, sh * 1.5);
             p.rect((sx + sw + 3.0, sy + sh - qh, 5.0, qh), "#D55E00", true, 0.8);
         }

@@ -8,6 +8,8 @@ use pollstream_engine::format::{significant, thousands};
 use pollstream_engine::number::{parse_f64, shortest};
 use pollstream_engine::{MessagePattern, ParamKey, RawParams};
 
+use crate::math;
+
 /// The mantissas of the values a slider stops at, evenly spread on a log scale.
 const MANTISSAS: [&str; 10] = ["1", "1.2", "1.5", "2", "2.5", "3", "4", "5", "6", "8"];
 
@@ -27,8 +29,8 @@ impl LogScale {
             stops.push(0.0);
         }
         stops.push(low);
-        let first = low.log10().floor() as i32;
-        let last = high.log10().ceil() as i32;
+        let first = math::log10(low).floor() as i32;
+        let last = math::log10(high).ceil() as i32;
         for exponent in first..=last {
             for mantissa in MANTISSAS {
                 // Parsing "1.2e-3" gives the double nearest to 0.0012, where 1.2 * 10^-3 would not.
@@ -64,14 +66,14 @@ impl LogScale {
         if value.is_nan() || value <= 0.0 {
             return 0;
         }
-        let target = value.ln();
+        let target = math::ln(value);
         let mut best = 0;
         let mut best_distance = f64::INFINITY;
         for (index, &stop) in self.stops.iter().enumerate() {
             if stop <= 0.0 {
                 continue;
             }
-            let distance = (stop.ln() - target).abs();
+            let distance = (math::ln(stop) - target).abs();
             if distance < best_distance {
                 best = index;
                 best_distance = distance;

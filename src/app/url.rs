@@ -21,6 +21,7 @@ use pollstream_engine::{ParamKey, Params, RawParams, Strategy};
 
 use super::presets::{self, PRESETS};
 use super::state::{Speed, UiState};
+use crate::math;
 
 /// The query key of the strategies shown (`polling,long-polling,streaming`).
 pub const SHOW: &str = "show";
@@ -195,7 +196,7 @@ pub fn parse_speed(text: &str) -> Result<(Speed, Option<String>), String> {
         .iter()
         .copied()
         .min_by(|a, b| {
-            let d = |x: f64| (x.ln() - clamped.ln()).abs();
+            let d = |x: f64| (math::ln(x) - math::ln(clamped)).abs();
             d(*a).total_cmp(&d(*b))
         })
         .unwrap_or(1.0);

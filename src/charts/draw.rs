@@ -12,6 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use pollstream_engine::number::clamp;
 
+use crate::math;
+
 use super::scale::{self, thin_min_max};
 use super::{CdfLine, TimeChartData, Unit};
 
@@ -85,7 +87,7 @@ pub struct PlotGeometry {
 impl PlotGeometry {
     fn t(&self, x: f64) -> f64 {
         if self.log_x {
-            x.log10()
+            math::log10(x)
         } else {
             x
         }
@@ -100,7 +102,7 @@ impl PlotGeometry {
         let f = ((px - self.left) / width).clamp(0.0, 1.0);
         let (a, b) = (self.t(self.x_range.0), self.t(self.x_range.1));
         let v = a + f * (b - a);
-        let v = if self.log_x { 10f64.powf(v) } else { v };
+        let v = if self.log_x { math::pow10(v) } else { v };
         v.is_finite().then_some(v)
     }
 

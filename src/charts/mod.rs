@@ -25,6 +25,7 @@ use web_sys::{Element, HtmlCanvasElement};
 use yew::prelude::*;
 
 use crate::app::perf::{self, Span};
+use crate::math;
 use canvas::CanvasBackend;
 
 pub use draw::{draw_cdf_chart, draw_time_chart, ChartStyle, PlotGeometry, Theme};
@@ -521,7 +522,7 @@ fn chart_frame(f: ChartFrame) -> Html {
                 .unwrap_or(g.x_range.1);
             let next = match step {
                 Step::Linear(d) => clamp(current + dir * d, g.x_range.0, g.x_range.1),
-                Step::Log(d) => clamp(current * 10f64.powf(dir * d), g.x_range.0, g.x_range.1),
+                Step::Log(d) => clamp(current * math::pow10(dir * d), g.x_range.0, g.x_range.1),
             };
             if let Some(px) = g.px_of(next) {
                 hover.set(Some(px / dpr));

@@ -5,6 +5,7 @@ use pollstream_engine::format;
 use pollstream_engine::number::{clamp, parse_f64};
 
 use super::Unit;
+use crate::math;
 
 /// Reduce a series to at most two points per pixel column (the minimum and the maximum of the column, in
 /// their original order), so that a redraw costs the same whatever the number of points while a spike
@@ -19,7 +20,7 @@ pub fn thin_min_max(
     log_x: bool,
 ) -> Vec<(f64, f64)> {
     let columns = columns.max(1);
-    let t = |x: f64| if log_x { x.log10() } else { x };
+    let t = |x: f64| if log_x { math::log10(x) } else { x };
     let (lo, hi) = (t(x_range.0), t(x_range.1));
     if !lo.is_finite() || !hi.is_finite() || hi < lo {
         return Vec::new();
@@ -158,7 +159,7 @@ pub fn nice_step(raw: f64) -> f64 {
     if !raw.is_finite() || raw <= 0.0 {
         return 1.0;
     }
-    let magnitude = 10f64.powf(raw.log10().floor());
+    let magnitude = math::pow10(math::log10(raw).floor());
     for m in [1.0, 2.0, 5.0, 10.0] {
         if m * magnitude >= raw * (1.0 - 1e-12) {
             return m * magnitude;
@@ -215,7 +216,10 @@ pub fn log_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
     if lo.is_nan() || lo <= 0.0 || !hi.is_finite() || hi < lo {
         return Vec::new();
     }
-    let (a, b) = (lo.log10().round() as i32, hi.log10().round() as i32);
+    let (a, b) = (
+        math::log10(lo).round() as i32,
+        math::log10(hi).round() as i32,
+    );
     let decades = (b - a).max(0) as usize + 1;
     let every = decades.div_ceil(max_ticks.max(2)).max(1);
     (a..=b)
@@ -229,7 +233,10 @@ pub fn log_minor_ticks(lo: f64, hi: f64) -> Vec<f64> {
     if lo.is_nan() || lo <= 0.0 || !hi.is_finite() || hi < lo {
         return Vec::new();
     }
-    let (a, b) = (lo.log10().round() as i32, hi.log10().round() as i32);
+    let (a, b) = (
+        math::log10(lo).round() as i32,
+        math::log10(hi).round() as i32,
+    );
     let mut out = Vec::new();
     for k in a..b {
         for m in 2..10 {
@@ -249,8 +256,8 @@ pub fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() || !hi.is_finite() {
         return (1e3, 1e6);
     }
-    let lo = 10f64.powf(lo.max(1.0).log10().floor().min(15.0));
-    let mut hi = 10f64.powf(hi.max(1.0).log10().ceil().min(16.0));
+    let lo = math::pow10(math::log10(lo.max(1.0)).floor().min(15.0));
+    let mut hi = math::pow10(math::log10(hi.max(1.0)).ceil().min(16.0));
     if hi <= lo {
         hi = lo * 10.0;
     }

@@ -20,13 +20,35 @@ pub fn significant(value: f64, digits: u32) -> String {
     if value == 0.0 {
         return "0".into();
     }
-    let magnitude = value.abs().log10().floor() as i32;
+    let magnitude = decimal_exponent(value.abs());
     let decimals = (digits as i32 - 1 - magnitude).clamp(0, 9) as usize;
     let text = crate::number::fixed(value, decimals);
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         text
+    }
+}
+
+/// The decimal exponent of `abs` > 0 (1234 → 3, 0.05 → -2), within ±22: found by comparing with
+/// powers of ten, which are exact as `f64` up to 10^22, rather than with `log10`, which would bring
+/// libm's into the browser build.
+fn decimal_exponent(abs: f64) -> i32 {
+    if abs >= 1.0 {
+        let (mut exponent, mut power) = (0, 1.0);
+        while exponent < 22 && abs >= power * 10.0 {
+            power *= 10.0;
+            exponent += 1;
+        }
+        exponent
+    } else {
+        // 1 / 10^k rounds to the same `f64` as the literal `1e-k`.
+        let (mut exponent, mut power) = (-1, 10.0);
+        while exponent > -22 && abs < 1.0 / power {
+            power *= 10.0;
+            exponent -= 1;
+        }
+        exponent
     }
 }
 
@@ -111,6 +133,26 @@ mod tests {
         assert_eq!(significant(0.004_21, 2), "0.0042");
         assert_eq!(significant(-3.0, 3), "-3");
         assert_eq!(significant(f64::NAN, 3), "–");
+        assert_eq!(significant(0.001, 3), "0.001");
+        assert_eq!(significant(999.96, 3), "1000");
+    }
+
+    #[test]
+    fn decimal_exponents_are_exact_at_powers_of_ten() {
+        for k in -22..=22 {
+            let power: f64 = format!("1e{k}").parse().unwrap();
+            assert_eq!(decimal_exponent(power), k, "10^{k}");
+            if k > -22 {
+                assert_eq!(
+                    decimal_exponent(power * 0.999_999),
+                    k - 1,
+                    "just under 10^{k}"
+                );
+            }
+            assert_eq!(decimal_exponent(power * 1.000_001), k, "just over 10^{k}");
+        }
+        assert_eq!(decimal_exponent(1e300), 22);
+        assert_eq!(decimal_exponent(f64::MIN_POSITIVE), -22);
     }
 
     #[test]
