@@ -292,11 +292,25 @@ async function partFrames() {
 /** Whether N clients in the worlds `strategies` (null: all three) run at 1× real time at 60 frames a second. */
 async function keepsUp(n, strategies) {
   const q = `./?clients=${n}${strategies ? `&strategies=${strategies}&show=${strategies}` : ''}`;
-  const { windows, state } = await sampleFrames(q, 4000, 4000);
+  // The speed readout covers the last second: read it each second of the four and take the mean, the
+  // speed over the whole four seconds, rather than whichever second the last reading fell on.
+  await open(q);
+  await appRunning();
+  await sleep(4000);
+  const before = await readState();
+  const seen = new Set((before.perf?.history ?? []).map((h) => JSON.stringify(h)));
+  const speeds = [];
+  let state = before;
+  for (let i = 0; i < 4; i++) {
+    await sleep(1000);
+    state = await readState();
+    speeds.push(state.achieved);
+  }
+  const windows = (state.perf?.history ?? []).filter((h) => !seen.has(JSON.stringify(h)));
   const fps = median(windows.map((w) => w.fps));
-  const achieved = state.achieved;
+  const achieved = speeds.reduce((a, b) => a + b, 0) / speeds.length;
   const ok = achieved >= 0.97 && fps >= 57;
-  log(`max-n: ${int(n)} clients, ${strategies ?? 'all 3 worlds'}: ${f(achieved, 3)}× real time, ${f(fps, 1)} fps → ${ok ? 'keeps up' : 'falls behind'}`);
+  log(`max-n: ${int(n)} clients, ${strategies ?? 'all 3 worlds'}: ${f(achieved, 3)}× real time (each second: ${speeds.map((v) => f(v, 2)).join(', ')}), ${f(fps, 1)} fps → ${ok ? 'keeps up' : 'falls behind'}`);
   return { ok, fps, achieved, engine: median(windows.map((w) => w.engine?.per_frame_ms)) };
 }
 
@@ -330,7 +344,8 @@ async function maxN(strategies, label) {
     ['N', 'achieved ×', 'fps', 'worker engine ms/frame', 'keeps up'],
     tried.map(([n, r]) => [int(n), f(r.achieved, 3), f(r.fps, 1), f(r.engine, 2), r.ok ? 'yes' : 'no']),
     `Answer: **${int(lo)} clients** (${again.ok ? 'confirmed on a second run' : 'NOT confirmed on a second run: noisy machine'}). ` +
-    'Criterion: #speed-readout data-value ≥ 0.97 and ≥ 57 app frames a second over 4 s after 4 s of warm-up.');
+    'Criterion: the mean of #speed-readout data-value (the speed over the last second) read at each second of 4 s ' +
+    'after 4 s of warm-up ≥ 0.97, and ≥ 57 app frames a second over those 4 s.');
 }
 
 /** Drags the range input `css` to its last stop with a real pointer drag. */
