@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{advance_in_random_slices, assert_same_output, output, Gen, Slicing};
+use common::{assert_same_output, assert_same_view, output, Gen};
 use pollstream_engine::{
     MessagePattern, Params, RawParams, ReconnectPolicy, SimDuration, SimTime, Strategy, World,
 };
@@ -71,14 +71,29 @@ fn random_change(g: &mut Gen, base: &RawParams, most_clients: u64) -> RawParams 
     p
 }
 
-/// Runs one random scenario both ways and compares them at every stop.
-fn compare_on_random_scenario(seed: u64, most_clients: u64, end_us: u64) {
+/// Runs one random scenario both ways and compares them at every stop and, given `views`, their
+/// views (with clients traced) after every call, counting in `views.0` the calls and in `views.1`
+/// those whose flights could be compared.
+fn compare_on_random_scenario(
+    seed: u64,
+    most_clients: u64,
+    end_us: u64,
+    mut views: Option<(&mut u64, &mut u64)>,
+) {
     let mut g = Gen::new(seed);
     let raw = random_params(&mut g, most_clients);
     let params = Params::try_from(raw.clone()).unwrap();
     let mut fast = World::new(&params, Strategy::Streaming);
     let mut reference = World::new(&params, Strategy::Streaming);
     reference.advance_streaming_event_by_event();
+    // Clients traced for the animated view, as the app always has (24), or many, where the views are
+    // compared; drawn apart, so that the scenarios are the same either way.
+    let traced = match views {
+        Some(_) => Gen::new(seed ^ 0x7ace).pick(&[0, 24, 24, 300]),
+        None => 0,
+    };
+    fast.set_traced_clients(traced);
+    reference.set_traced_clients(traced);
 
     for _ in 0..g.range(0, 2) {
         let restart_at = SimTime::from_micros(g.range(0, end_us));
@@ -92,13 +107,37 @@ fn compare_on_random_scenario(seed: u64, most_clients: u64, end_us: u64) {
     let mut current = raw.clone();
     for (i, &at) in changes.iter().enumerate() {
         let until = SimTime::from_micros(at);
+        // `common::advance_in_random_slices`, with the views compared at the end of each step (a
+        // comparison after every call took minutes in a debug build).
+        while fast.now() < until {
+            let step = g.log_range(1, 2_000_000);
+            let t = SimTime::from_micros((fast.now().as_micros() + step).min(at));
+            let budget = if g.chance(0.3) {
+                u64::MAX
+            } else {
+                g.log_range(1, 20_000)
+            };
+            loop {
+                let reached = fast.advance(t, budget).reached;
+                let compare = reached && traced > 0;
+                if let Some((views, views_with_flights)) = views.as_mut().filter(|_| compare) {
+                    reference.run_until(fast.now());
+                    let context = || {
+                        format!(
+                            "seed {seed:#x} ({raw:?}), {traced} traced, at {:?}",
+                            fast.now()
+                        )
+                    };
+                    **views += 1;
+                    **views_with_flights +=
+                        u64::from(assert_same_view(&fast, &reference, reached, context));
+                }
+                if reached {
+                    break;
+                }
+            }
+        }
         reference.run_until(until);
-        let slicing = Slicing {
-            max_step_us: 2_000_000,
-            unbudgeted: 0.3,
-            max_budget: 20_000,
-        };
-        advance_in_random_slices(&mut fast, until, &mut g, &slicing);
         let context = format!("seed {seed:#x} ({raw:?}), stop {i} at {at} us");
         assert_same_output(&output(&fast), &output(&reference), &context);
         fast.audit()
@@ -115,17 +154,25 @@ fn compare_on_random_scenario(seed: u64, most_clients: u64, end_us: u64) {
 
 #[test]
 fn the_streaming_loops_match_the_general_loop() {
+    let (mut views, mut views_with_flights) = (0, 0);
     for case in 0..80u64 {
-        compare_on_random_scenario(0x57_2ea3 + case, 3_000, 12_000_000);
+        let counts = (&mut views, &mut views_with_flights);
+        compare_on_random_scenario(0x57_2ea3 + case, 3_000, 12_000_000, Some(counts));
     }
+    // Most views must have had their flights compared, not left out for being too many.
+    assert!(
+        views_with_flights * 4 > views * 3,
+        "flights compared at {views_with_flights} of {views} calls"
+    );
 }
 
 /// With thousands of clients the queues span several blocks, and every second has pushes and
-/// heartbeats in flight across the calls' ends.
+/// heartbeats in flight across the calls' ends. (Clients are traced and views compared on the small
+/// scenarios only.)
 #[test]
 fn the_streaming_loops_match_the_general_loop_with_many_clients() {
     for case in 0..6u64 {
-        compare_on_random_scenario(0xb10c_0000 + case, 40_000, 8_000_000);
+        compare_on_random_scenario(0xb10c_0000 + case, 40_000, 8_000_000, None);
     }
 }
 

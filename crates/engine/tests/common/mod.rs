@@ -5,7 +5,8 @@
 #![allow(dead_code)]
 
 use pollstream_engine::{
-    Gauges, LatencyHistogram, Params, RawParams, SecondStats, SimTime, Strategy, Totals, World,
+    Flight, FlightKind, Gauges, LatencyHistogram, Params, RawParams, SecondStats, SimTime,
+    Strategy, Totals, World,
 };
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
@@ -161,4 +162,99 @@ pub fn advance_in_random_slices(world: &mut World, until: SimTime, g: &mut Gen, 
         };
         while !world.advance(t, budget).reached {}
     }
+}
+
+/// The engine's buffer of flights (`MAX_FLIGHTS` in `world.rs`). With this many in the air at once,
+/// each loop keeps some of them, not necessarily the same: a loop that dropped one still shows at
+/// least `MAX_FLIGHTS - 1` (all in the air, as it drops the one that lands first), so a reference
+/// that shows fewer dropped none.
+const MAX_FLIGHTS: usize = 4096;
+
+/// The flights in the air now, in a canonical order; with `left_before_now`, only those that left
+/// before this instant.
+fn flights_in_the_air(world: &World, left_before_now: bool) -> Vec<(u32, u64, u64, u8)> {
+    let mut flights: Vec<_> = world
+        .flights()
+        .iter()
+        .filter(|f| !left_before_now || f.depart < world.now())
+        .map(|f: &Flight| {
+            let kind = match f.kind {
+                FlightKind::Request => 0,
+                FlightKind::Response => 1,
+                FlightKind::EmptyResponse => 2,
+                FlightKind::Rejection => 3,
+                FlightKind::Push => 4,
+                FlightKind::Heartbeat => 5,
+            };
+            (f.client, f.depart.as_micros(), f.arrive.as_micros(), kind)
+        })
+        .collect();
+    flights.sort();
+    flights
+}
+
+/// Asserts that the animated view would draw the same for a world advanced by a fast loop (`sliced`)
+/// and by the general loop (`reference`): the flights in the air and, if `reached`,
+/// the traced clients' states. Returns whether the flights could be compared (fewer than
+/// `MAX_FLIGHTS - 1` in the air).
+///
+/// A call that stops for its budget may stop part-way through its last instant (as the event-by-event
+/// loop does), while `run_until` leaves all of that instant for later: there, only the flights that
+/// left before it are compared, and not the states (clients joining or leaving come in tasks).
+pub fn assert_same_view(
+    sliced: &World,
+    reference: &World,
+    reached: bool,
+    context: impl Fn() -> String,
+) -> bool {
+    assert_eq!(
+        sliced.now(),
+        reference.now(),
+        "{}: clocks differ",
+        context()
+    );
+    if reached {
+        let (got, expected) = (
+            sliced.traced_client_states(),
+            reference.traced_client_states(),
+        );
+        assert_eq!(
+            got.len(),
+            expected.len(),
+            "{}: traced counts differ",
+            context()
+        );
+        if let Some(slot) = (0..got.len()).find(|&i| got[i] != expected[i]) {
+            panic!(
+                "{}: traced client {slot} is {:?}, event by event {:?}",
+                context(),
+                got[slot],
+                expected[slot]
+            );
+        }
+    }
+    if reference.flights().len() >= MAX_FLIGHTS - 1 {
+        return false;
+    }
+    let expected = flights_in_the_air(reference, !reached);
+    let got = flights_in_the_air(sliced, !reached);
+    if got != expected {
+        let missing: Vec<_> = expected
+            .iter()
+            .filter(|f| !got.contains(f))
+            .take(5)
+            .collect();
+        let extra: Vec<_> = got
+            .iter()
+            .filter(|f| !expected.contains(f))
+            .take(5)
+            .collect();
+        panic!(
+            "{}: flights in the air differ ({} sliced, {} event by event); missing {missing:?}, extra {extra:?}",
+            context(),
+            got.len(),
+            expected.len()
+        );
+    }
+    true
 }
