@@ -45,8 +45,8 @@ use crate::world::{Advance, FlightKind};
 /// Which clients are traced (every `trace_stride`-th of the first `traced × trace_stride`), tested
 /// without a division, so that the loop for simple polls can leave traced clients to the general code
 /// for a multiplication and two comparisons a poll.
-#[derive(Clone, Copy)]
-struct TracedIds {
+#[derive(Clone, Copy, Default)]
+pub(super) struct TracedIds {
     /// One past the last traced id; 0 when no client is traced.
     below: u64,
     /// ⌈2⁶⁴ / stride⌉, wrapped (0 for a stride of 1): an id is a multiple of the stride if and only
@@ -56,7 +56,7 @@ struct TracedIds {
 }
 
 impl TracedIds {
-    fn of(world: &World) -> TracedIds {
+    pub(super) fn of(world: &World) -> TracedIds {
         TracedIds::new(world.traced, world.trace_stride)
     }
 
@@ -69,7 +69,7 @@ impl TracedIds {
     }
 
     #[inline(always)]
-    fn contains(self, id: u32) -> bool {
+    pub(super) fn contains(self, id: u32) -> bool {
         let id = u64::from(id);
         id < self.below && id.wrapping_mul(self.inverse) <= self.inverse.wrapping_sub(1)
     }

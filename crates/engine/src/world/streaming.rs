@@ -22,7 +22,10 @@
 //!
 //! The order of effects is the general loop's wherever order matters (`tests/streaming_slices.rs`).
 
-use super::{Advance, ClientRef, Delivery, Job, Phase, Source, Work, World, TASK_CHUNK_COST};
+use super::polling::TracedIds;
+use super::{
+    Advance, ClientRef, Delivery, FlightKind, Job, Phase, Source, Work, World, TASK_CHUNK_COST,
+};
 use crate::params::MessagePattern;
 use crate::queue::{pack, unpack, NO_EVENT};
 
@@ -260,6 +263,11 @@ struct Lives {
     /// message still on its way, so looks at every start while one holds them up (the fifty
     /// milliseconds of a network delay, in a second of a million heartbeats) would find nothing.
     next_look: usize,
+    /// The clients traced for the animated view.
+    traced: TracedIds,
+    /// The lives of traced clients that finished in the run with their flight (a push or a heartbeat
+    /// leaving the server at its finish) possibly still in the air; it is recorded when the run ends.
+    traced_finished: Vec<Life>,
 }
 
 impl Lives {
@@ -317,6 +325,11 @@ impl Lives {
                 break;
             }
             self.over += 1;
+            // A message over has reached its client, so a traced one's flight has landed, and the
+            // animated view shows only flights in the air; a heartbeat's may still be in the air.
+            if life.heartbeat && self.traced.contains(life.id) {
+                self.traced_finished.push(*life);
+            }
             busy.finished(life.start + push_service - run_start);
             if life.heartbeat {
                 self.heartbeats_finished += 1;
@@ -341,22 +354,22 @@ impl World {
     /// number of events, which is 0 if the first start could not be taken.
     ///
     /// That needs every client connected (no message waits, and any other delivery on the network
-    /// is a 503 or refusal for a client that has left since, which does nothing), no job waiting, no
-    /// flights to record, and workers enough: before each start, the jobs in service (those that
-    /// finish at that instant counted too, which is safe whatever their order) must leave a worker
-    /// free, and the run ends at the first start that would not find one, or at the budget, before
-    /// that start's instant if nothing at it has been taken yet, or part-way through it (as the
-    /// general loop may). Effects are those of the general loop, in its order where order matters:
-    /// starts (which decide who gets a worker) in (time, sequence) order, each with its sequence
-    /// number, so that the jobs and heartbeat timers left for later are ordered as the general loop
-    /// would order them; finishes and deliveries, which only count, in any order within the run.
+    /// is a 503 or refusal for a client that has left since, which does nothing), no job waiting, and
+    /// workers enough: before each start, the jobs in service (those that finish at that instant
+    /// counted too, which is safe whatever their order) must leave a worker free, and the run ends
+    /// at the first start that would not find one, or at the budget, before that start's instant if
+    /// nothing at it has been taken yet, or part-way through it (as the general loop may). Effects
+    /// are those of the general loop, in its order where order matters: starts (which decide who
+    /// gets a worker) in (time, sequence) order, each with its sequence number, so that the jobs and
+    /// heartbeat timers left for later are ordered as the general loop would order them; finishes
+    /// and deliveries, which only count, in any order within the run; the flights of traced
+    /// clients, which the animated view shows as a set, when the run ends.
     fn run_push_lives(&mut self, end: u64, budget: u64) -> Option<u64> {
         let all_connected =
             self.records == self.n_active && self.open_connections == u64::from(self.n_active);
         let in_service_at_start = self.busy_workers();
         let workers = self.params.n_workers;
         if !all_connected
-            || self.traced > 0
             || !self.waiting.is_empty()
             || in_service_at_start > workers
             || self.last_integrated != self.now
@@ -369,7 +382,10 @@ impl World {
         let latency = self.params.latency.as_micros();
         let requests_in_service = self.in_service_requests.len() as u64;
         let no_one_left = self.clients_left_at.is_none();
-        let mut lives = Lives::default();
+        let mut lives = Lives {
+            traced: TracedIds::of(self),
+            ..Lives::default()
+        };
         let mut busy = SliceBusy::default();
         // The jobs in service and deliveries on the network when the run began, until they are over.
         let mut earlier_events_before = self.earlier_events_before();
@@ -502,6 +518,9 @@ impl World {
         let mut pushes_on_network = 0;
         for life in &lives.all[lives.over..] {
             let finish = life.start + push_service;
+            if finish < end && lives.traced.contains(life.id) {
+                lives.traced_finished.push(*life);
+            }
             if finish < end && life.heartbeat {
                 busy.finished(finish - start);
                 lives.heartbeats_finished += 1;
@@ -552,6 +571,17 @@ impl World {
             + busy.finish_offsets
             - busy.start_offsets;
         second.capacity_us += workers * length;
+        // The traced lives' flights, which the general loop records as each finishes: in another
+        // order, which the animated view does not see (it shows the flights in the air, as a set).
+        for life in &lives.traced_finished {
+            let finish = life.start + push_service;
+            let kind = if life.heartbeat {
+                FlightKind::Heartbeat
+            } else {
+                FlightKind::Push
+            };
+            self.trace(life.id, kind, finish, finish + latency);
+        }
         self.last_integrated = end;
         // Closes the second if the run ends at its end, as the general loop does on reaching it.
         self.advance_clock(end);
@@ -600,6 +630,8 @@ impl World {
         let offsets = |entries: &[u64]| entries.iter().map(|&e| e >> 32).sum::<u64>();
         let (over_offsets, all_offsets) = (offsets(&entries[..over]), offsets(entries));
         let first_seq = self.next_seq;
+        // The messages over before the last start have reached their clients by the end of the run:
+        // a traced one's flight has landed, and the animated view shows only flights in the air.
         for (i, &e) in entries.iter().enumerate().skip(over) {
             lives.all.push(Life {
                 start: base + (e >> 32),
