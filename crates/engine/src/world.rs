@@ -57,7 +57,7 @@ use std::collections::VecDeque;
 mod long_polling;
 mod polling;
 // Streaming's loops of their own are left out of the browser build, where the general loop runs a
-// streaming world with the same output: they are 3.5 kB of gzipped wasm, and the page has a size
+// streaming world with the same output: they are 3.6 kB of gzipped wasm, and the page has a size
 // budget (README, "Size"). Natively (the runner, `make bench`) they run. Long polling's loop, 0.5 kB,
 // runs in both.
 #[cfg(not(target_arch = "wasm32"))]
