@@ -72,8 +72,8 @@ fn random_change(g: &mut Gen, base: &RawParams, most_clients: u64) -> RawParams 
 }
 
 /// Runs one random scenario both ways and compares them at every stop and, given `views`, their
-/// views (with clients traced) after every call, counting in `views.0` the calls and in `views.1`
-/// those whose flights could be compared.
+/// views (with clients traced) at the end of every step, counting in `views.0` the steps and in
+/// `views.1` those whose flights could be compared.
 fn compare_on_random_scenario(
     seed: u64,
     most_clients: u64,
@@ -162,7 +162,7 @@ fn the_streaming_loops_match_the_general_loop() {
     // Most views must have had their flights compared, not left out for being too many.
     assert!(
         views_with_flights * 4 > views * 3,
-        "flights compared at {views_with_flights} of {views} calls"
+        "flights compared at {views_with_flights} of {views} steps"
     );
 }
 
