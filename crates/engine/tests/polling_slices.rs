@@ -11,7 +11,9 @@
 
 mod common;
 
-use common::{assert_same_output, assert_same_view, output, Gen};
+use common::{
+    advance_in_random_slices_looking, assert_same_output, assert_same_view, output, Gen, Slicing,
+};
 use pollstream_engine::{MessagePattern, Params, RawParams, SimDuration, SimTime, Strategy, World};
 
 fn random_params(g: &mut Gen) -> RawParams {
@@ -84,16 +86,17 @@ fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
         let mut current = raw.clone();
         for (i, &at) in changes.iter().enumerate() {
             let until = SimTime::from_micros(at);
-            while sliced.now() < until {
-                let step = g.log_range(1, 400_000);
-                let t = SimTime::from_micros((sliced.now().as_micros() + step).min(at));
-                let budget = if g.chance(0.5) {
-                    u64::MAX
-                } else {
-                    g.log_range(1, 5_000)
-                };
-                loop {
-                    let reached = sliced.advance(t, budget).reached;
+            let slicing = Slicing {
+                max_step_us: 400_000,
+                unbudgeted: 0.5,
+                max_budget: 5_000,
+            };
+            advance_in_random_slices_looking(
+                &mut sliced,
+                until,
+                &mut g,
+                &slicing,
+                |sliced, reached| {
                     // The reference is the same however it is sliced: take it to the same instant.
                     reference.run_until(sliced.now());
                     if traced > 0 {
@@ -105,13 +108,10 @@ fn the_sliced_polling_loop_matches_the_event_by_event_loop() {
                         };
                         views += 1;
                         views_with_flights +=
-                            u64::from(assert_same_view(&sliced, &reference, reached, context));
+                            u64::from(assert_same_view(sliced, &reference, reached, context));
                     }
-                    if reached {
-                        break;
-                    }
-                }
-            }
+                },
+            );
             let context = format!("case {case} ({raw:?}), stop {i} at {at} us");
             assert_same_output(&output(&sliced), &output(&reference), &context);
             sliced

@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::{assert_same_output, assert_same_view, output, Gen};
+use common::{
+    advance_in_random_slices_looking, assert_same_output, assert_same_view, output, Gen, Slicing,
+};
 use pollstream_engine::{
     MessagePattern, Params, RawParams, ReconnectPolicy, SimDuration, SimTime, Strategy, World,
 };
@@ -107,36 +109,28 @@ fn compare_on_random_scenario(
     let mut current = raw.clone();
     for (i, &at) in changes.iter().enumerate() {
         let until = SimTime::from_micros(at);
-        // `common::advance_in_random_slices`, with the views compared at the end of each step (a
-        // comparison after every call took minutes in a debug build).
-        while fast.now() < until {
-            let step = g.log_range(1, 2_000_000);
-            let t = SimTime::from_micros((fast.now().as_micros() + step).min(at));
-            let budget = if g.chance(0.3) {
-                u64::MAX
-            } else {
-                g.log_range(1, 20_000)
-            };
-            loop {
-                let reached = fast.advance(t, budget).reached;
-                let compare = reached && traced > 0;
-                if let Some((views, views_with_flights)) = views.as_mut().filter(|_| compare) {
-                    reference.run_until(fast.now());
-                    let context = || {
-                        format!(
-                            "seed {seed:#x} ({raw:?}), {traced} traced, at {:?}",
-                            fast.now()
-                        )
-                    };
-                    **views += 1;
-                    **views_with_flights +=
-                        u64::from(assert_same_view(&fast, &reference, reached, context));
-                }
-                if reached {
-                    break;
-                }
+        // The views are compared at the end of each step (after every call, that took minutes in a
+        // debug build).
+        let slicing = Slicing {
+            max_step_us: 2_000_000,
+            unbudgeted: 0.3,
+            max_budget: 20_000,
+        };
+        advance_in_random_slices_looking(&mut fast, until, &mut g, &slicing, |fast, reached| {
+            let compare = reached && traced > 0;
+            if let Some((views, views_with_flights)) = views.as_mut().filter(|_| compare) {
+                reference.run_until(fast.now());
+                let context = || {
+                    format!(
+                        "seed {seed:#x} ({raw:?}), {traced} traced, at {:?}",
+                        fast.now()
+                    )
+                };
+                **views += 1;
+                **views_with_flights +=
+                    u64::from(assert_same_view(fast, &reference, reached, context));
             }
-        }
+        });
         reference.run_until(until);
         let context = format!("seed {seed:#x} ({raw:?}), stop {i} at {at} us");
         assert_same_output(&output(&fast), &output(&reference), &context);

@@ -152,6 +152,18 @@ pub struct Slicing {
 
 /// Advances `world` to `until` in random slices drawn from `g`.
 pub fn advance_in_random_slices(world: &mut World, until: SimTime, g: &mut Gen, slicing: &Slicing) {
+    advance_in_random_slices_looking(world, until, g, slicing, |_, _| {});
+}
+
+/// [`advance_in_random_slices`], calling `look(world, reached)` after every `advance` call, where
+/// `reached` says whether the call ended its step.
+pub fn advance_in_random_slices_looking(
+    world: &mut World,
+    until: SimTime,
+    g: &mut Gen,
+    slicing: &Slicing,
+    mut look: impl FnMut(&World, bool),
+) {
     while world.now() < until {
         let step = g.log_range(1, slicing.max_step_us);
         let t = SimTime::from_micros((world.now().as_micros() + step).min(until.as_micros()));
@@ -160,7 +172,13 @@ pub fn advance_in_random_slices(world: &mut World, until: SimTime, g: &mut Gen, 
         } else {
             g.log_range(1, slicing.max_budget)
         };
-        while !world.advance(t, budget).reached {}
+        loop {
+            let reached = world.advance(t, budget).reached;
+            look(world, reached);
+            if reached {
+                break;
+            }
+        }
     }
 }
 
