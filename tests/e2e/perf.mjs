@@ -10,6 +10,7 @@
 //   PERF_DIST=target/perf-dist     the built app (`make perf-browser` builds it there, apart from dist/)
 //   PERF_ONLY=REGEX                only the long-task runs whose label matches
 //   PERF_REPEAT=3                  repeats of each timed figure (medians are reported)
+//   PERF_MAXN=polling,all          max-n's searches: strategies (polling, long-polling, streaming), all three (all)
 //   PERF_BENCH=100000,1000000      client counts of the in-browser engine benchmark (?bench)
 //   PERF_BENCH_SECS=60             simulated seconds per benchmark run
 //   CHROMIUM=/usr/bin/chromium  CHROMEDRIVER=/usr/bin/chromedriver
@@ -315,8 +316,10 @@ async function keepsUp(n, strategies) {
 }
 
 async function partMaxN() {
-  await maxN('polling', 'polling only');
-  await maxN(null, 'all three worlds');
+  // PERF_MAXN picks the searches: a comma-separated list of strategies and `all` (all three worlds).
+  for (const which of (env.PERF_MAXN ?? 'polling,all').split(',')) {
+    await maxN(which === 'all' ? null : which, which === 'all' ? 'all three worlds' : `${which} only`);
+  }
 }
 
 async function maxN(strategies, label) {
