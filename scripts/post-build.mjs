@@ -182,10 +182,65 @@ function minifyImports(wasmFile, jsFile) {
     return;
   }
 }
+// The same for the exports whose names carry a Rust symbol hash (wasm-bindgen's closure shims,
+// `wasm_bindgen__convert__closures_____invoke__h5020…`): each is renamed in the wasm's export section
+// and in the one place the glue calls it (`x.wasm_bindgen__…(`), to `xa`, `xb`, … (about 200 bytes).
+function minifyExports(wasmFile, jsFile) {
+  const wasm = readFileSync(wasmFile);
+  let js = readFileSync(jsFile, 'utf8');
+  let at = 8;
+  while (at < wasm.length) {
+    const id = wasm[at];
+    const [size, body] = leb(wasm, at + 1);
+    if (id !== 7) { at = body + size; continue; }
+    const end = body + size;
+    let [count, p] = leb(wasm, body);
+    const out = [...lebBytes(count)];
+    const renames = new Map();
+    const names = []; // [name, kind and index bytes]
+    for (let i = 0; i < count; i++) {
+      const [len, start] = leb(wasm, p);
+      const name = wasm.subarray(start, start + len).toString('utf8');
+      p = start + len;
+      const descStart = p;
+      p += 1; // kind
+      [, p] = leb(wasm, p); // index
+      names.push([name, wasm.subarray(descStart, p)]);
+    }
+    if (p !== end) fail(`${wasmFile}: export section not understood (ends at ${p}, not ${end})`);
+    const taken = new Set(names.map(([name]) => name));
+    let next = 0;
+    for (const [name, desc] of names) {
+      let newName = name;
+      if (/_h[0-9a-f]{16}(_\d+)?$/.test(name)) {
+        do newName = `x${shortName(next++)}`; while (taken.has(newName));
+        renames.set(name, newName);
+      }
+      const b = Buffer.from(newName, 'utf8');
+      out.push(...lebBytes(b.length), ...b, ...desc);
+    }
+    if (renames.size === 0) return; // already done
+    for (const [from, to] of renames) {
+      const use = new RegExp(`(?<=\\.)${from}(?![\\w$])`, 'g');
+      const hits = js.match(use)?.length ?? 0;
+      if (hits !== 1) fail(`${jsFile}: export ${from} used ${hits} times, expected once`);
+      js = js.replace(use, to);
+    }
+    const section = Buffer.from(out);
+    const patched = Buffer.concat([wasm.subarray(0, at), Buffer.from([7, ...lebBytes(section.length)]), section, wasm.subarray(end)]);
+    writeFileSync(wasmFile, patched);
+    writeFileSync(jsFile, js);
+    console.log(`post-build: ${renames.size} export names shortened: ${path.basename(wasmFile)} ${wasm.length} → ${patched.length} bytes`);
+    return;
+  }
+}
 if (release0) {
   for (const name of readdirSync(dir).filter((n) => n.endsWith('_bg.wasm'))) {
     const js = path.join(dir, name.replace(/_bg\.wasm$/, '.js'));
-    if (existsSync(js)) minifyImports(path.join(dir, name), js);
+    if (existsSync(js)) {
+      minifyImports(path.join(dir, name), js);
+      minifyExports(path.join(dir, name), js);
+    }
   }
 }
 
