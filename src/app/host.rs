@@ -193,16 +193,13 @@ mod remote {
     use crate::app::perf::{self, Span};
     use crate::app::snapshot::Snapshot;
     use crate::worker::wire::{decode, encode};
-    use crate::worker::{Command, Report};
+    use crate::worker::{Command, Frame};
 
     /// What the worker has said and the page has not used yet.
     #[derive(Default)]
     struct Inbox {
-        ready: bool,
         /// The worker failed: it could not start, or it stopped (a panic ends a worker's wasm).
         failed: bool,
-        /// Commands sent before the worker was ready, in order.
-        waiting: Vec<Vec<u8>>,
         feed: Option<AnimationFeed>,
         snapshot: Option<Snapshot>,
         engine_ms: f64,
@@ -227,25 +224,16 @@ mod remote {
             let worker = Worker::new_with_options(&url, &options).ok()?;
             let inbox = Rc::new(RefCell::new(Inbox::default()));
             let on_message = {
-                let (inbox, worker) = (inbox.clone(), worker.clone());
+                let inbox = inbox.clone();
                 Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                     let bytes = Uint8Array::new(&event.data()).to_vec();
                     let mut inbox = inbox.borrow_mut();
-                    match decode::<Report>(&bytes) {
-                        Some(Report::Ready) => {
-                            inbox.ready = true;
-                            for command in std::mem::take(&mut inbox.waiting) {
-                                post(&worker, &command);
-                            }
-                        }
-                        Some(Report::Frame(frame)) => {
-                            inbox.feed = Some(frame.feed);
-                            // A newer snapshot replaces one the page has not shown yet.
-                            inbox.snapshot = frame.snapshot.or(inbox.snapshot.take());
-                            inbox.engine_ms += frame.engine_ms;
-                            inbox.events += frame.events;
-                        }
-                        None => {}
+                    if let Some(frame) = decode::<Frame>(&bytes) {
+                        inbox.feed = Some(frame.feed);
+                        // A newer snapshot replaces one the page has not shown yet.
+                        inbox.snapshot = frame.snapshot.or(inbox.snapshot.take());
+                        inbox.engine_ms += frame.engine_ms;
+                        inbox.events += frame.events;
                     }
                 })
             };
@@ -280,14 +268,12 @@ mod remote {
             self.inbox.borrow().failed
         }
 
+        /// Posts `command`; one sent before the worker's module has started waits for it there
+        /// (`pollstream-worker.js`).
         pub fn send(&self, command: &Command) {
-            let bytes = encode(command);
-            let mut inbox = self.inbox.borrow_mut();
-            if inbox.ready {
-                post(&self.worker, &bytes);
-            } else {
-                inbox.waiting.push(bytes);
-            }
+            let _ = self
+                .worker
+                .post_message(&Uint8Array::from(encode(command).as_slice()));
         }
 
         pub fn frame(&mut self, feed: &mut AnimationFeed) -> Option<Snapshot> {
@@ -317,10 +303,6 @@ mod remote {
         /// `blob:` URL unless Trunk asked it to split linked modules, which Trunk 0.21 cannot, and
         /// `worker-src 'self'` refuses `blob:` workers.)
         fn worker_url() -> String;
-    }
-
-    fn post(worker: &Worker, bytes: &[u8]) {
-        let _ = worker.post_message(&Uint8Array::from(bytes));
     }
 
     /// `{module}`: what `pollstream-worker.js` starts the worker's copy of the app with.

@@ -3,9 +3,10 @@
 //! The page and the worker run the same WebAssembly module. The page compiles it once and posts it to
 //! a worker started from `pollstream-worker.js`; there `main` finds itself in a worker's scope and runs
 //! [`run::start`] instead of the app. From then on the two talk in [`Command`]s (the page's state
-//! changes: parameters, worlds, play/pause and speed, reset, restart, step) and [`Report`]s (what the
-//! page draws: a [`Frame`] of the animated view each tick, and a panels' [`Snapshot`] a few times a
-//! second), as bytes ([`wire`]) in transferred buffers.
+//! changes: parameters, worlds, play/pause and speed, reset, restart, step) and [`Frame`]s (what the
+//! page draws: the animated view each tick, and a panels' [`Snapshot`] a few times a second), as bytes
+//! ([`wire`]) in transferred buffers. The page sends its first commands right after the module;
+//! `pollstream-worker.js` keeps whatever arrives before the module has started and hands it on after.
 //!
 //! The worker paces itself with the same [`Driver`](crate::app::sim::Driver) the page used to run on
 //! its animation frames: time keeps moving while the page is busy, and the page's frames cost only
@@ -45,16 +46,8 @@ pub enum Command {
     Step,
 }
 
-/// What the worker tells the page.
-pub enum Report {
-    /// The worker has started and takes commands.
-    Ready,
-    /// One tick's result.
-    Frame(Box<Frame>),
-}
-
-/// One tick of the worker: what the animated view draws, and a snapshot when the panels should
-/// change.
+/// What the worker tells the page after each tick: what the animated view draws, and a snapshot
+/// when the panels should change.
 #[derive(Default)]
 pub struct Frame {
     pub feed: AnimationFeed,
@@ -207,28 +200,6 @@ wire_struct!(Frame {
     events,
 });
 
-impl Wire for Report {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Report::Ready => 0u8.put(w),
-            Report::Frame(frame) => {
-                1u8.put(w);
-                frame.put(w);
-            }
-        }
-    }
-    fn get(r: &mut Reader) -> Self {
-        match u8::get(r) {
-            0 => Report::Ready,
-            1 => Report::Frame(Box::new(Frame::get(r))),
-            _ => {
-                r.fail();
-                Report::Ready
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::wire::{decode, encode};
@@ -290,10 +261,7 @@ mod tests {
             engine_ms: 1.5,
             events: 9,
         };
-        let report = Report::Frame(Box::new(frame));
-        let Some(Report::Frame(back)) = decode::<Report>(&encode(&report)) else {
-            panic!("a frame comes back as a frame");
-        };
+        let back = decode::<Frame>(&encode(&frame)).expect("a frame comes back");
         let back_snapshot = back.snapshot.expect("with its snapshot");
         assert_eq!(back_snapshot.seq, snapshot.seq);
         assert_eq!(back_snapshot.now, snapshot.now);

@@ -1,9 +1,11 @@
 // pollstream's simulation worker (src/worker/mod.rs), copied next to the app's JS glue by Trunk. The page
-// posts its compiled WebAssembly module first; the worker starts the same app on it, whose `main` sees a
-// worker's scope and runs the simulation (src/worker/run.rs) instead of the page.
+// posts its compiled WebAssembly module first, then its commands at once; the worker starts the same app
+// on the module, whose `main` sees a worker's scope, runs the simulation (src/worker/run.rs) and takes
+// over `onmessage`. The commands that came before that are handed to it then, in order.
 import init from './pollstream.js';
 
+const early = [];
 self.onmessage = (event) => {
-  self.onmessage = null;
-  init({ module_or_path: event.data.module });
+  self.onmessage = (e) => early.push(e);
+  init({ module_or_path: event.data.module }).then(() => early.forEach((e) => self.onmessage(e)));
 };

@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::wire::{decode, encode};
-use super::{Command, Frame, Report};
+use super::{Command, Frame};
 use crate::animation::AnimationFeed;
 use crate::app::sim::{CallLimits, Driver, Sim};
 use crate::app::state::Speed;
@@ -70,7 +70,6 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
     scope.set_onmessage(Some(on_command.as_ref().unchecked_ref()));
     // It lives as long as the worker does.
     on_command.forget();
-    post(&scope, &Report::Ready);
 }
 
 fn apply(worker: &Shared, command: Command) {
@@ -128,12 +127,9 @@ fn tick(worker: &Shared) {
         engine_ms,
         events: driver.last_events(),
     };
-    let report = Report::Frame(Box::new(frame));
-    post(&w.scope, &report);
-    if let Report::Frame(frame) = report {
-        // The feed's buffers are used again next tick.
-        w.feed = frame.feed;
-    }
+    post(&w.scope, &frame);
+    // The feed's buffers are used again next tick.
+    w.feed = frame.feed;
     if driver.idle() {
         return;
     }
@@ -142,9 +138,9 @@ fn tick(worker: &Shared) {
     schedule_tick(worker, left_ms.max(0.0) as u32);
 }
 
-/// Posts `report` to the page, handing over its buffer instead of copying it.
-fn post(scope: &DedicatedWorkerGlobalScope, report: &Report) {
-    let bytes = Uint8Array::from(encode(report).as_slice());
+/// Posts `frame` to the page, handing over its buffer instead of copying it.
+fn post(scope: &DedicatedWorkerGlobalScope, frame: &Frame) {
+    let bytes = Uint8Array::from(encode(frame).as_slice());
     let transfer = Array::of1(&bytes.buffer());
     let _ = scope.post_message_with_transfer(&bytes, &transfer);
 }

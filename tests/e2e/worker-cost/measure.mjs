@@ -47,8 +47,8 @@ const HOOK = `(() => {
       this.addEventListener('message', (e) => {
         if (e.data && typeof e.data === 'object' && '__mem' in e.data) { rec.mem = e.data.__mem; rec.t = Object.fromEntries(Object.entries(e.data.t).map(([k, v]) => [k, Math.round(v - performance.timeOrigin)])); e.stopImmediatePropagation(); return; }
         rec.msgs++;
-        if (rec.msgs === 1) rec.ready = performance.now();
-        if (rec.msgs === 2) rec.firstFrame = performance.now();
+        // The worker's first message is its first frame (it sends no "ready" of its own any more).
+        if (rec.msgs === 1) rec.ready = rec.firstFrame = performance.now();
       });
     }
   };
