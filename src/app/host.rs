@@ -127,7 +127,7 @@ impl SimHost {
         match &mut self.inner {
             Inner::Local(driver) => apply_locally(driver, command),
             #[cfg(target_arch = "wasm32")]
-            Inner::Remote(remote) => remote.send(&command),
+            Inner::Remote(remote) => remote.send(&command, &self.wanted),
         }
     }
 
@@ -137,7 +137,7 @@ impl SimHost {
         #[cfg(target_arch = "wasm32")]
         if let Inner::Remote(remote) = &mut self.inner {
             if !remote.failed() {
-                return remote.frame(feed);
+                return remote.frame(timestamp_ms, self.wanted.speed, feed);
             }
             // The worker could not start (a policy, a browser without module workers) or stopped: run
             // here, from t = 0 with what the app asked for last.
@@ -174,16 +174,31 @@ fn apply_locally(driver: &mut Driver, command: Command) {
         Command::Strategies(strategies) => driver.sim.set_strategies(&strategies),
         Command::Restart => driver.sim.restart_server(),
         Command::Step => driver.sim.step(),
+        Command::Horizon(t) => driver.sim.set_horizon(t),
     }
 }
 
 #[cfg(target_arch = "wasm32")]
 #[cfg_attr(test, allow(dead_code))]
 mod remote {
+    //! One worker per world. A worker's core is what bounds how many clients keep 1× real time: one
+    //! worker running all three worlds has room for about 2.7 million clients (0.10 of its core per
+    //! million for polling, 0.13 for long polling, 0.14 for streaming, in Chromium), and each world
+    //! alone runs to 7 million or more.
+    //!
+    //! Worlds in different workers no longer advance in lockstep; the page keeps them together
+    //! instead. It holds every worker at a horizon a little ahead of the world furthest behind
+    //! ([`Command::Horizon`]: a quarter of a wall-clock second of simulated time, so that a page
+    //! busy for that long stalls nothing), sends each command to every worker at once, and shows a
+    //! snapshot of all worlds once each has sent a new one (or after [`PUBLISH_EVERY_MS`]). A change
+    //! therefore lands in each world at the first instant its own worker reaches after the command,
+    //! which is the same instant to within the worker's tick (about 16 ms of simulated time at 1×).
+
     use std::cell::RefCell;
     use std::rc::Rc;
 
     use js_sys::{Object, Reflect, Uint8Array};
+    use pollstream_engine::{SimDuration, SimTime, Strategy};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -191,11 +206,13 @@ mod remote {
     use super::Wanted;
     use crate::animation::AnimationFeed;
     use crate::app::perf::{self, Span};
+    use crate::app::sim::PUBLISH_EVERY_MS;
     use crate::app::snapshot::Snapshot;
+    use crate::app::state::Speed;
     use crate::worker::wire::{decode, encode};
     use crate::worker::{Command, Frame};
 
-    /// What the worker has said and the page has not used yet.
+    /// What a worker has said and the page has not used yet.
     #[derive(Default)]
     struct Inbox {
         /// The worker failed: it could not start, or it stopped (a panic ends a worker's wasm).
@@ -206,18 +223,154 @@ mod remote {
         events: u64,
     }
 
-    pub struct Remote {
+    /// The worker of one world, and the last of what it sent.
+    struct Shard {
+        strategy: Strategy,
         worker: Worker,
         inbox: Rc<RefCell<Inbox>>,
+        feed: AnimationFeed,
+        snapshot: Option<Snapshot>,
+        /// A snapshot came since the page last showed one.
+        fresh: bool,
         _on_message: Closure<dyn FnMut(MessageEvent)>,
         _on_error: Closure<dyn FnMut(MessageEvent)>,
     }
 
+    pub struct Remote {
+        /// One per world switched on, in the order of the worlds; none when a worker could not start.
+        shards: Vec<Shard>,
+        /// The horizon last sent to the workers.
+        horizon: SimTime,
+        seq: u64,
+        last_publish_ms: f64,
+    }
+
     impl Remote {
-        /// Starts a worker on this page's module and asks it for `wanted`'s worlds; `None` where no
-        /// worker can be started at once (a policy may still refuse it later, or it may stop: see
-        /// [`failed`](Remote::failed)).
+        /// Starts a worker for each of `wanted`'s worlds; `None` where no worker can be started at once
+        /// (a policy may still refuse one later, or it may stop: see [`failed`](Remote::failed)).
         pub fn start(wanted: &Wanted) -> Option<Remote> {
+            Some(Remote {
+                shards: start_shards(wanted)?,
+                horizon: SimTime::NEVER,
+                seq: 0,
+                last_publish_ms: f64::NEG_INFINITY,
+            })
+        }
+
+        pub fn failed(&self) -> bool {
+            // The app always has a world switched on, so no worker means one could not start.
+            self.shards.is_empty() || self.shards.iter().any(|s| s.inbox.borrow().failed)
+        }
+
+        /// `command`, for every world; `wanted` is what the app asks for with it.
+        pub fn send(&mut self, command: &Command, wanted: &Wanted) {
+            match command {
+                // Switching a world off ends its worker; the panels show the others at once.
+                Command::Strategies(on)
+                    if on
+                        .iter()
+                        .all(|s| self.shards.iter().any(|x| x.strategy == *s)) =>
+                {
+                    self.shards.retain_mut(|s| {
+                        s.fresh = true;
+                        on.contains(&s.strategy)
+                    })
+                }
+                // Starting again, or switching a world on (which starts every world again): new
+                // workers, which also hands the old ones' memory back at once.
+                Command::Reset { .. } | Command::Strategies(_) => {
+                    self.shards = start_shards(wanted).unwrap_or_default();
+                    self.horizon = SimTime::NEVER;
+                }
+                _ => self.shards.iter().for_each(|s| s.send(command)),
+            }
+        }
+
+        pub fn frame(
+            &mut self,
+            now_ms: f64,
+            speed: Speed,
+            feed: &mut AnimationFeed,
+        ) -> Option<Snapshot> {
+            let (mut fresh, mut all_fresh) = (false, true);
+            for shard in &mut self.shards {
+                let mut inbox = shard.inbox.borrow_mut();
+                if let Some(latest) = inbox.feed.take() {
+                    shard.feed = latest;
+                }
+                if let Some(snapshot) = inbox.snapshot.take() {
+                    (shard.snapshot, shard.fresh) = (Some(snapshot), true);
+                }
+                // The workers' engine time, counted in the page's timing report (`perf` builds).
+                perf::add(Span::Engine, std::mem::take(&mut inbox.engine_ms));
+                perf::events(std::mem::take(&mut inbox.events));
+                (fresh, all_fresh) = (fresh || shard.fresh, all_fresh && shard.fresh);
+            }
+            // Until new workers report, the animated view keeps the last picture.
+            if self.shards.iter().any(|s| !s.feed.worlds.is_empty()) {
+                feed.worlds.clear();
+                feed.now = SimTime::NEVER;
+                for shard in &self.shards {
+                    for world in &shard.feed.worlds {
+                        feed.worlds.push(world.clone());
+                        feed.now = feed.now.min(shard.feed.now);
+                        feed.latency = shard.feed.latency;
+                    }
+                }
+                let lead = match speed {
+                    Speed::Times(x) => SimDuration::from_secs_f64(x / 4.0),
+                    Speed::Max => SimDuration::SECOND,
+                };
+                let horizon = feed.now + lead;
+                if horizon != self.horizon {
+                    self.horizon = horizon;
+                    self.shards
+                        .iter()
+                        .for_each(|s| s.send(&Command::Horizon(horizon)));
+                }
+            }
+            if !fresh || !(all_fresh || now_ms - self.last_publish_ms >= PUBLISH_EVERY_MS) {
+                return None;
+            }
+            self.last_publish_ms = now_ms;
+            self.seq += 1;
+            let mut merged: Option<Snapshot> = None;
+            for shard in &mut self.shards {
+                shard.fresh = false;
+                let Some(snapshot) = &shard.snapshot else {
+                    continue;
+                };
+                let Some(all) = merged.as_mut() else {
+                    merged = Some(snapshot.clone());
+                    continue;
+                };
+                all.now = all.now.min(snapshot.now);
+                all.worlds.extend(snapshot.worlds.iter().cloned());
+                all.speed.memory_full |= snapshot.speed.memory_full;
+                all.speed.achieved = match (all.speed.achieved, snapshot.speed.achieved) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            merged.map(|all| Snapshot {
+                seq: self.seq,
+                ..all
+            })
+        }
+    }
+
+    /// A worker for each of `wanted`'s worlds, or `None` if one cannot start.
+    fn start_shards(wanted: &Wanted) -> Option<Vec<Shard>> {
+        let mut shards = Vec::new();
+        for strategy in &wanted.strategies {
+            shards.push(Shard::start(*strategy, wanted)?);
+        }
+        Some(shards)
+    }
+
+    impl Shard {
+        /// Starts a worker on this page's module for the world of `strategy`, as `wanted` says.
+        fn start(strategy: Strategy, wanted: &Wanted) -> Option<Shard> {
             let url = worker_url();
             let options = WorkerOptions::new();
             options.set_type(WorkerType::Module);
@@ -247,48 +400,37 @@ mod remote {
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             // The page's compiled module: the worker neither fetches nor compiles it again.
             let _ = worker.post_message(&init_message());
-            let remote = Remote {
+            let shard = Shard {
+                strategy,
                 worker,
                 inbox,
+                feed: AnimationFeed::default(),
+                snapshot: None,
+                fresh: false,
                 _on_message: on_message,
                 _on_error: on_error,
             };
-            remote.send(&Command::Reset {
+            shard.send(&Command::Reset {
                 params: wanted.params.clone(),
-                strategies: wanted.strategies.clone(),
+                strategies: vec![strategy],
             });
-            remote.send(&Command::Pace {
+            shard.send(&Command::Pace {
                 playing: wanted.playing,
                 speed: wanted.speed,
             });
-            Some(remote)
-        }
-
-        pub fn failed(&self) -> bool {
-            self.inbox.borrow().failed
+            Some(shard)
         }
 
         /// Posts `command`; one sent before the worker's module has started waits for it there
         /// (`pollstream-worker.js`).
-        pub fn send(&self, command: &Command) {
+        fn send(&self, command: &Command) {
             let _ = self
                 .worker
                 .post_message(&Uint8Array::from(encode(command).as_slice()));
         }
-
-        pub fn frame(&mut self, feed: &mut AnimationFeed) -> Option<Snapshot> {
-            let mut inbox = self.inbox.borrow_mut();
-            if let Some(fresh) = inbox.feed.take() {
-                *feed = fresh;
-            }
-            // The worker's engine time, counted in the page's timing report (`perf` builds).
-            perf::add(Span::Engine, std::mem::take(&mut inbox.engine_ms));
-            perf::events(std::mem::take(&mut inbox.events));
-            inbox.snapshot.take()
-        }
     }
 
-    impl Drop for Remote {
+    impl Drop for Shard {
         fn drop(&mut self) {
             self.worker.terminate();
         }

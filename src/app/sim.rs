@@ -128,6 +128,8 @@ pub struct Sim {
     /// heavy work (a second's sweep of the clients) is made up by the next frames instead of costing
     /// the speed shown.
     owed_ms: f64,
+    /// The common target never moves past this instant (see [`set_horizon`](Sim::set_horizon)).
+    horizon: SimTime,
 }
 
 fn new_world(params: &Params, strategy: Strategy) -> World {
@@ -160,7 +162,15 @@ impl Sim {
             memory_full: false,
             call_limits: CallLimits::PAGE,
             owed_ms: 0.0,
+            horizon: SimTime::NEVER,
         }
+    }
+
+    /// Holds the worlds at or before `horizon`: where each world runs in a worker of its own, the page
+    /// keeps them within a little of one another this way, instead of the lockstep of one `Sim`.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the workers are wasm32 only
+    pub fn set_horizon(&mut self, horizon: SimTime) {
+        self.horizon = horizon;
     }
 
     /// Lets `advance` calls be as long as `limits` say (a worker, whose thread draws nothing, may take
@@ -191,9 +201,9 @@ impl Sim {
 
     /// Starts again from t = 0 (drops pending changes and steps).
     pub fn reset(&mut self, params: &Params, strategies: &[Strategy]) {
-        let call_limits = self.call_limits;
+        let (call_limits, horizon) = (self.call_limits, self.horizon);
         *self = Sim::new(params, strategies);
-        self.call_limits = call_limits;
+        (self.call_limits, self.horizon) = (call_limits, horizon);
     }
 
     /// The next events may each concern many clients at once (more clients, a restart).
@@ -369,7 +379,7 @@ impl Sim {
                         None => None,
                     },
                 };
-                match next {
+                match next.map(|next| next.min(self.horizon)) {
                     Some(next) if next > now => self.target = next,
                     _ => break,
                 }

@@ -44,6 +44,9 @@ pub enum Command {
     Restart,
     /// Advance to the end of the current simulated second, even while paused.
     Step,
+    /// Go no further than this instant until told otherwise: the page's hold on a worker that runs one
+    /// world of several, so that the worlds stay side by side (see `app::host`).
+    Horizon(SimTime),
 }
 
 /// What the worker tells the page after each tick: what the animated view draws, and a snapshot
@@ -102,6 +105,10 @@ impl Wire for Command {
             }
             Command::Restart => 4u8.put(w),
             Command::Step => 5u8.put(w),
+            Command::Horizon(t) => {
+                6u8.put(w);
+                t.put(w);
+            }
         }
     }
     fn get(r: &mut Reader) -> Self {
@@ -118,6 +125,7 @@ impl Wire for Command {
             3 => Command::Strategies(Wire::get(r)),
             4 => Command::Restart,
             5 => Command::Step,
+            6 => Command::Horizon(Wire::get(r)),
             _ => {
                 r.fail();
                 Command::Step
@@ -226,11 +234,12 @@ mod tests {
             Command::Strategies(vec![Strategy::Streaming]),
             Command::Restart,
             Command::Step,
+            Command::Horizon(SimTime::from_secs(7)),
         ];
         for command in commands {
             assert_eq!(decode::<Command>(&encode(&command)), Some(command));
         }
-        assert_eq!(decode::<Command>(&encode(&6u8)), None);
+        assert_eq!(decode::<Command>(&encode(&7u8)), None);
     }
 
     #[test]

@@ -54,12 +54,13 @@ use crate::streams::{BuildStep, Streams, Window};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
+// Long polling's and streaming's loops of their own are left out of the browser build, where the
+// general loop runs those worlds with the same output: they are 0.5 and 3.6 kB of gzipped wasm, and the
+// page has a size budget (README, "Size"), which a worker per world needs more. Natively (the runner,
+// `make bench`) they run.
+#[cfg(not(target_arch = "wasm32"))]
 mod long_polling;
 mod polling;
-// Streaming's loops of their own are left out of the browser build, where the general loop runs a
-// streaming world with the same output: they are 3.6 kB of gzipped wasm, and the page has a size
-// budget (README, "Size"). Natively (the runner, `make bench`) they run. Long polling's loop, 0.5 kB,
-// runs in both.
 #[cfg(not(target_arch = "wasm32"))]
 mod streaming;
 
@@ -608,6 +609,7 @@ impl World {
         if self.advances_in_slices() {
             return self.advance_polling(until, max_events);
         }
+        #[cfg(not(target_arch = "wasm32"))]
         if self.strategy == Strategy::LongPolling && !self.long_polling_by_events {
             return self.advance_long_polling(until, max_events);
         }
