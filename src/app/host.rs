@@ -1,5 +1,5 @@
-//! Where one app's simulation runs: in a Web Worker when the browser gives one (see [`crate::worker`]),
-//! else on this thread, as before the worker existed.
+//! Where one app's simulation runs: each world in a Web Worker of its own when the browser gives them
+//! (see [`crate::worker`]), else all on this thread, as before the workers existed.
 //!
 //! [`SimHost`] takes the same calls either way (the app's effects forward state changes to it) and
 //! gives, once per animation frame, what the animated view draws and a snapshot for the panels when
@@ -137,7 +137,7 @@ impl SimHost {
         #[cfg(target_arch = "wasm32")]
         if let Inner::Remote(remote) = &mut self.inner {
             if !remote.failed() {
-                return remote.frame(timestamp_ms, self.wanted.speed, feed);
+                return remote.frame(self.wanted.speed, feed);
             }
             // The worker could not start (a policy, a browser without module workers) or stopped: run
             // here, from t = 0 with what the app asked for last.
@@ -181,16 +181,17 @@ fn apply_locally(driver: &mut Driver, command: Command) {
 #[cfg(target_arch = "wasm32")]
 #[cfg_attr(test, allow(dead_code))]
 mod remote {
-    //! One worker per world. A worker's core is what bounds how many clients keep 1× real time: one
-    //! worker running all three worlds has room for about 2.7 million clients (0.10 of its core per
-    //! million for polling, 0.13 for long polling, 0.14 for streaming, in Chromium), and each world
-    //! alone runs to 7 million or more.
+    //! One worker per world. A worker's core is what bounds how many clients keep 1× real time: with
+    //! one worker for all three worlds that was about 2.2 million clients in Chromium, with a worker
+    //! per world about 4.2 million (README, "In Chromium"), and each world alone runs to 5 million
+    //! or more.
     //!
     //! Worlds in different workers no longer advance in lockstep; the page keeps them together
     //! instead. It holds every worker at a horizon a little ahead of the world furthest behind
     //! ([`Command::Horizon`]: a quarter of a wall-clock second of simulated time, so that a page
     //! busy for that long stalls nothing), sends each command to every worker at once, and shows a
-    //! snapshot of all worlds once each has sent a new one (or after [`PUBLISH_EVERY_MS`]). A change
+    //! snapshot of all worlds once each has sent a new one (each sends one at least every
+    //! [`PUBLISH_EVERY_MS`](crate::app::sim::PUBLISH_EVERY_MS) while its time moves). A change
     //! therefore lands in each world at the first instant its own worker reaches after the command,
     //! which is the same instant to within the worker's tick (about 16 ms of simulated time at 1×).
 
@@ -206,7 +207,6 @@ mod remote {
     use super::Wanted;
     use crate::animation::AnimationFeed;
     use crate::app::perf::{self, Span};
-    use crate::app::sim::PUBLISH_EVERY_MS;
     use crate::app::snapshot::Snapshot;
     use crate::app::state::Speed;
     use crate::worker::wire::{decode, encode};
@@ -217,8 +217,10 @@ mod remote {
     struct Inbox {
         /// The worker failed: it could not start, or it stopped (a panic ends a worker's wasm).
         failed: bool,
-        feed: Option<AnimationFeed>,
-        snapshot: Option<Snapshot>,
+        /// The last message, as sent, and the last that carried a snapshot. The page decodes them
+        /// again when it shows the worlds together, which spares it copying what it keeps of each.
+        feed: Option<Vec<u8>>,
+        snapshot: Option<Vec<u8>>,
         engine_ms: f64,
         events: u64,
     }
@@ -228,8 +230,9 @@ mod remote {
         strategy: Strategy,
         worker: Worker,
         inbox: Rc<RefCell<Inbox>>,
-        feed: AnimationFeed,
-        snapshot: Option<Snapshot>,
+        /// Its last message, and its last with a snapshot, as sent ([`Inbox`]).
+        feed: Vec<u8>,
+        snapshot: Option<Vec<u8>>,
         /// A snapshot came since the page last showed one.
         fresh: bool,
         _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -242,7 +245,6 @@ mod remote {
         /// The horizon last sent to the workers.
         horizon: SimTime,
         seq: u64,
-        last_publish_ms: f64,
     }
 
     impl Remote {
@@ -253,7 +255,6 @@ mod remote {
                 shards: start_shards(wanted)?,
                 horizon: SimTime::NEVER,
                 seq: 0,
-                last_publish_ms: f64::NEG_INFINITY,
             })
         }
 
@@ -286,17 +287,12 @@ mod remote {
             }
         }
 
-        pub fn frame(
-            &mut self,
-            now_ms: f64,
-            speed: Speed,
-            feed: &mut AnimationFeed,
-        ) -> Option<Snapshot> {
-            let (mut fresh, mut all_fresh) = (false, true);
+        pub fn frame(&mut self, speed: Speed, feed: &mut AnimationFeed) -> Option<Snapshot> {
+            let (mut all_fresh, mut moved) = (true, false);
             for shard in &mut self.shards {
                 let mut inbox = shard.inbox.borrow_mut();
                 if let Some(latest) = inbox.feed.take() {
-                    shard.feed = latest;
+                    (shard.feed, moved) = (latest, true);
                 }
                 if let Some(snapshot) = inbox.snapshot.take() {
                     (shard.snapshot, shard.fresh) = (Some(snapshot), true);
@@ -304,18 +300,16 @@ mod remote {
                 // The workers' engine time, counted in the page's timing report (`perf` builds).
                 perf::add(Span::Engine, std::mem::take(&mut inbox.engine_ms));
                 perf::events(std::mem::take(&mut inbox.events));
-                (fresh, all_fresh) = (fresh || shard.fresh, all_fresh && shard.fresh);
+                all_fresh &= shard.fresh;
             }
             // Until new workers report, the animated view keeps the last picture.
-            if self.shards.iter().any(|s| !s.feed.worlds.is_empty()) {
+            if moved {
                 feed.worlds.clear();
                 feed.now = SimTime::NEVER;
-                for shard in &self.shards {
-                    for world in &shard.feed.worlds {
-                        feed.worlds.push(world.clone());
-                        feed.now = feed.now.min(shard.feed.now);
-                        feed.latency = shard.feed.latency;
-                    }
+                for frame in self.shards.iter().filter_map(|s| decode::<Frame>(&s.feed)) {
+                    feed.now = feed.now.min(frame.feed.now);
+                    feed.latency = frame.feed.latency;
+                    feed.worlds.extend(frame.feed.worlds);
                 }
                 let lead = match speed {
                     Speed::Times(x) => SimDuration::from_secs_f64(x / 4.0),
@@ -329,28 +323,32 @@ mod remote {
                         .for_each(|s| s.send(&Command::Horizon(horizon)));
                 }
             }
-            if !fresh || !(all_fresh || now_ms - self.last_publish_ms >= PUBLISH_EVERY_MS) {
+            if !all_fresh {
                 return None;
             }
-            self.last_publish_ms = now_ms;
             self.seq += 1;
             let mut merged: Option<Snapshot> = None;
             for shard in &mut self.shards {
                 shard.fresh = false;
-                let Some(snapshot) = &shard.snapshot else {
+                let Some(mut snapshot) = shard
+                    .snapshot
+                    .as_deref()
+                    .and_then(decode::<Frame>)
+                    .and_then(|frame| frame.snapshot)
+                else {
                     continue;
                 };
                 let Some(all) = merged.as_mut() else {
-                    merged = Some(snapshot.clone());
+                    merged = Some(snapshot);
                     continue;
                 };
                 all.now = all.now.min(snapshot.now);
-                all.worlds.extend(snapshot.worlds.iter().cloned());
+                all.worlds.append(&mut snapshot.worlds);
                 all.speed.memory_full |= snapshot.speed.memory_full;
-                all.speed.achieved = match (all.speed.achieved, snapshot.speed.achieved) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                // The slowest world's speed, and none until each has measured one (`None` is least).
+                if snapshot.speed.achieved < all.speed.achieved {
+                    all.speed.achieved = snapshot.speed.achieved;
+                }
             }
             merged.map(|all| Snapshot {
                 seq: self.seq,
@@ -382,11 +380,13 @@ mod remote {
                     let bytes = Uint8Array::new(&event.data()).to_vec();
                     let mut inbox = inbox.borrow_mut();
                     if let Some(frame) = decode::<Frame>(&bytes) {
-                        inbox.feed = Some(frame.feed);
-                        // A newer snapshot replaces one the page has not shown yet.
-                        inbox.snapshot = frame.snapshot.or(inbox.snapshot.take());
                         inbox.engine_ms += frame.engine_ms;
                         inbox.events += frame.events;
+                        // A newer snapshot replaces one the page has not shown yet.
+                        if frame.snapshot.is_some() {
+                            inbox.snapshot = Some(bytes.clone());
+                        }
+                        inbox.feed = Some(bytes);
                     }
                 })
             };
@@ -404,7 +404,7 @@ mod remote {
                 strategy,
                 worker,
                 inbox,
-                feed: AnimationFeed::default(),
+                feed: Vec::new(),
                 snapshot: None,
                 fresh: false,
                 _on_message: on_message,

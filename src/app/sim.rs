@@ -629,6 +629,48 @@ mod tests {
     }
 
     #[test]
+    fn a_horizon_holds_a_world_back_and_leaves_its_numbers_as_they_would_be() {
+        // Two long-polling worlds, as two workers would run them: one held at 1.5 s while the other
+        // runs on, then let go.
+        let mut clock = fake_clock();
+        let mut held = Sim::new(&Params::default(), &[Strategy::LongPolling]);
+        let mut free = Sim::new(&Params::default(), &[Strategy::LongPolling]);
+        held.set_horizon(SimTime::from_micros(1_500_000));
+        for _ in 0..40 {
+            held.frame(Pace::Times(1.0), 50.0, 8.0, &mut clock);
+            free.frame(Pace::Times(1.0), 50.0, 8.0, &mut clock);
+        }
+        assert_eq!(
+            held.now(),
+            SimTime::from_micros(1_500_000),
+            "held at the horizon"
+        );
+        assert_eq!(
+            free.now(),
+            SimTime::from_secs(2),
+            "40 frames of 50 ms at 1×"
+        );
+        // A reset keeps the hold (the page sets it again only when the instant changes).
+        held.reset(&Params::default(), &[Strategy::LongPolling]);
+        for _ in 0..40 {
+            held.frame(Pace::Times(1.0), 50.0, 8.0, &mut clock);
+        }
+        assert_eq!(held.now(), SimTime::from_micros(1_500_000), "still held");
+        // Let go, it goes on from there at the pace asked for: the time it was held is not made up.
+        held.set_horizon(SimTime::NEVER);
+        for _ in 0..10 {
+            held.frame(Pace::Times(1.0), 50.0, 8.0, &mut clock);
+        }
+        assert_eq!(held.now(), SimTime::from_secs(2));
+        assert_eq!(held.worlds()[0].seconds(), free.worlds()[0].seconds());
+        assert_eq!(held.worlds()[0].totals(), free.worlds()[0].totals());
+        assert_eq!(
+            held.worlds()[0].events_processed(),
+            free.worlds()[0].events_processed()
+        );
+    }
+
+    #[test]
     fn a_long_gap_is_not_made_up_at_once() {
         let mut sim = Sim::new(&Params::default(), &[Strategy::Polling]);
         sim.frame(Pace::Times(1.0), 60_000.0, 8.0, &mut fake_clock());

@@ -1,7 +1,8 @@
-//! The simulation off the main thread: the worlds run in a Web Worker, the page only draws.
+//! The simulation off the main thread: each world runs in a Web Worker of its own, the page only draws
+//! (and keeps the worlds together: [`crate::app::host`]).
 //!
-//! The page and the worker run the same WebAssembly module. The page compiles it once and posts it to
-//! a worker started from `pollstream-worker.js`; there `main` finds itself in a worker's scope and runs
+//! The page and its workers run the same WebAssembly module. The page compiles it once and posts it to
+//! each worker started from `pollstream-worker.js`; there `main` finds itself in a worker's scope and runs
 //! [`run::start`] instead of the app. From then on the two talk in [`Command`]s (the page's state
 //! changes: parameters, worlds, play/pause and speed, reset, restart, step) and [`Frame`]s (what the
 //! page draws: the animated view each tick, and a panels' [`Snapshot`] a few times a second), as bytes
