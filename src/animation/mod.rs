@@ -26,6 +26,9 @@ use scene::{Align, Painter, SceneColors};
 /// What one world looks like at the current instant.
 pub struct WorldFeed {
     pub strategy: Strategy,
+    /// The instant this world has reached, which its flights are drawn at: worlds in workers of their
+    /// own are a little apart.
+    pub now: SimTime,
     pub color: &'static str,
     pub n_clients: u64,
     /// Clients drawn (the first `traced` of N); the flights and states are for these only.
@@ -334,7 +337,7 @@ fn draw_frame(s: &mut LoopState, ms: f64) -> bool {
                     format!(
                         "{}: {}.",
                         w.strategy.label(),
-                        scene::counts_text(&scene::in_flight(w, feed.now))
+                        scene::counts_text(&scene::in_flight(w, w.now))
                     )
                 })
                 .collect();

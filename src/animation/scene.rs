@@ -404,7 +404,7 @@ pub fn draw_scene(
             .min(MAX_CLIENTS)
             .min(world.n_clients.min(MAX_CLIENTS as u64) as usize);
         stats.clients += drawn;
-        stats.dots += draw_world(p, world, &c, drawn, feed.now, colors, moving, budget);
+        stats.dots += draw_world(p, world, &c, drawn, world.now, colors, moving, budget);
     }
     stats
 }
@@ -608,9 +608,11 @@ mod tests {
         }
     }
 
+    /// A polling world at 50 µs, the instant the tests draw at.
     fn world(traced: u32, flights: Vec<Flight>) -> WorldFeed {
         WorldFeed {
             strategy: Strategy::Polling,
+            now: at(50),
             color: "#D55E00",
             n_clients: 1000,
             traced,
@@ -777,6 +779,7 @@ mod tests {
         let mut many = world(0, vec![]);
         many.traced = u32::MAX;
         many.n_clients = u64::MAX;
+        many.now = at(u64::MAX);
         for width in [0.0, -5.0, f64::NAN, f64::INFINITY, 1.0, 320.0, 1e9] {
             for worlds in [
                 vec![],
@@ -858,6 +861,7 @@ mod tests {
         fn clone_feed(&self) -> WorldFeed {
             WorldFeed {
                 strategy: self.strategy,
+                now: self.now,
                 color: self.color,
                 n_clients: self.n_clients,
                 traced: self.traced,

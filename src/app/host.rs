@@ -3,8 +3,9 @@
 //!
 //! [`SimHost`] takes the same calls either way (the app's effects forward state changes to it) and
 //! gives, once per animation frame, what the animated view draws and a snapshot for the panels when
-//! there is a new one. With a worker, the page's frames cost only the drawing: the worlds advance in
-//! the worker's own ticks, and a page busy for a while finds them where real time has taken them.
+//! there is a new one. With workers, the page's frames cost only the drawing: the worlds advance in
+//! the workers' own ticks, and a page busy for up to a quarter of a second finds them where real time
+//! has taken them (longer, and they wait for it: see `remote`).
 
 use pollstream_engine::{Params, Strategy};
 
@@ -137,7 +138,7 @@ impl SimHost {
         #[cfg(target_arch = "wasm32")]
         if let Inner::Remote(remote) = &mut self.inner {
             if !remote.failed() {
-                return remote.frame(self.wanted.speed, feed);
+                return remote.frame(self.wanted.playing, self.wanted.speed, feed);
             }
             // The worker could not start (a policy, a browser without module workers) or stopped: run
             // here, from t = 0 with what the app asked for last.
@@ -183,17 +184,22 @@ fn apply_locally(driver: &mut Driver, command: Command) {
 mod remote {
     //! One worker per world. A worker's core is what bounds how many clients keep 1× real time: with
     //! one worker for all three worlds that was about 2.2 million clients in Chromium, with a worker
-    //! per world about 4.2 million (README, "In Chromium"), and each world alone runs to 5 million
+    //! per world about 4.2 million (README, "In Chromium"), and each world alone runs to 7 million
     //! or more.
     //!
     //! Worlds in different workers no longer advance in lockstep; the page keeps them together
-    //! instead. It holds every worker at a horizon a little ahead of the world furthest behind
-    //! ([`Command::Horizon`]: a quarter of a wall-clock second of simulated time, so that a page
-    //! busy for that long stalls nothing), sends each command to every worker at once, and shows a
-    //! snapshot of all worlds once each has sent a new one (each sends one at least every
-    //! [`PUBLISH_EVERY_MS`](crate::app::sim::PUBLISH_EVERY_MS) while its time moves). A change
-    //! therefore lands in each world at the first instant its own worker reaches after the command,
-    //! which is the same instant to within the worker's tick (about 16 ms of simulated time at 1×).
+    //! instead. New workers are held at t = 0 until each has reported, so that the worlds start
+    //! together; from then on each runs on wall-clock time, and the page holds every worker at a
+    //! horizon ahead of the world furthest behind ([`Command::Horizon`]: a quarter of a wall-clock
+    //! second of simulated time, so that a page busy for that long stalls nothing; ten simulated
+    //! seconds as fast as it goes; none while paused, when the worlds move only by steps). A world
+    //! that cannot keep up therefore holds the others back, and the speed shown is the slowest's.
+    //! The page sends each command to every worker at once, and a change lands in each world at the
+    //! first instant its worker reaches after it: the worlds are usually within a tick or two of
+    //! one another (16–32 ms of simulated time at 1×), at most a horizon's lead apart. The animated
+    //! view draws each world at its own instant, and the panels get a snapshot of all worlds once
+    //! each worker has sent a new one (about every
+    //! [`PUBLISH_EVERY_MS`](crate::app::sim::PUBLISH_EVERY_MS) while its time moves).
 
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -244,6 +250,8 @@ mod remote {
         shards: Vec<Shard>,
         /// The horizon last sent to the workers.
         horizon: SimTime,
+        /// A world was switched off: the animated view is to lose it even if no worker sends anything.
+        dropped: bool,
         seq: u64,
     }
 
@@ -253,7 +261,8 @@ mod remote {
         pub fn start(wanted: &Wanted) -> Option<Remote> {
             Some(Remote {
                 shards: start_shards(wanted)?,
-                horizon: SimTime::NEVER,
+                horizon: SimTime::ZERO,
+                dropped: false,
                 seq: 0,
             })
         }
@@ -273,22 +282,31 @@ mod remote {
                         .all(|s| self.shards.iter().any(|x| x.strategy == *s)) =>
                 {
                     self.shards.retain_mut(|s| {
-                        s.fresh = true;
+                        s.fresh = s.snapshot.is_some();
                         on.contains(&s.strategy)
-                    })
+                    });
+                    self.dropped = true;
                 }
                 // Starting again, or switching a world on (which starts every world again): new
                 // workers, which also hands the old ones' memory back at once.
                 Command::Reset { .. } | Command::Strategies(_) => {
                     self.shards = start_shards(wanted).unwrap_or_default();
-                    self.horizon = SimTime::NEVER;
+                    self.horizon = SimTime::ZERO;
                 }
                 _ => self.shards.iter().for_each(|s| s.send(command)),
             }
         }
 
-        pub fn frame(&mut self, speed: Speed, feed: &mut AnimationFeed) -> Option<Snapshot> {
-            let (mut all_fresh, mut moved) = (true, false);
+        /// One animation frame: `feed` for the animated view, a snapshot of all worlds when each
+        /// worker has sent a new one, and the workers' horizon moved on (`playing` and `speed`: the
+        /// app's pace).
+        pub fn frame(
+            &mut self,
+            playing: bool,
+            speed: Speed,
+            feed: &mut AnimationFeed,
+        ) -> Option<Snapshot> {
+            let (mut all_fresh, mut moved) = (true, std::mem::take(&mut self.dropped));
             for shard in &mut self.shards {
                 let mut inbox = shard.inbox.borrow_mut();
                 if let Some(latest) = inbox.feed.take() {
@@ -302,8 +320,9 @@ mod remote {
                 perf::events(std::mem::take(&mut inbox.events));
                 all_fresh &= shard.fresh;
             }
-            // Until new workers report, the animated view keeps the last picture.
-            if moved {
+            // Until every new worker has reported, the animated view keeps the last picture, and
+            // the workers stay at t = 0, so that the worlds start together.
+            if moved && self.shards.iter().all(|s| !s.feed.is_empty()) {
                 feed.worlds.clear();
                 feed.now = SimTime::NEVER;
                 for frame in self.shards.iter().filter_map(|s| decode::<Frame>(&s.feed)) {
@@ -311,11 +330,12 @@ mod remote {
                     feed.latency = frame.feed.latency;
                     feed.worlds.extend(frame.feed.worlds);
                 }
-                let lead = match speed {
-                    Speed::Times(x) => SimDuration::from_secs_f64(x / 4.0),
-                    Speed::Max => SimDuration::SECOND,
+                // Paused, the worlds only move by steps, each to the end of its own second.
+                let horizon = match speed {
+                    _ if !playing => SimTime::NEVER,
+                    Speed::Times(x) => feed.now + SimDuration::from_secs_f64(x / 4.0),
+                    Speed::Max => feed.now + SimDuration::from_secs(10),
                 };
-                let horizon = feed.now + lead;
                 if horizon != self.horizon {
                     self.horizon = horizon;
                     self.shards
@@ -432,6 +452,8 @@ mod remote {
 
     impl Drop for Shard {
         fn drop(&mut self) {
+            // No message may reach its handler once it is dropped.
+            self.worker.set_onmessage(None);
             self.worker.terminate();
         }
     }

@@ -159,6 +159,7 @@ wire_struct!(Snapshot {
 impl Wire for WorldFeed {
     fn put(&self, w: &mut Writer) {
         self.strategy.put(w);
+        self.now.put(w);
         self.n_clients.put(w);
         self.traced.put(w);
         self.flights.put(w);
@@ -173,6 +174,7 @@ impl Wire for WorldFeed {
         let strategy = Strategy::get(r);
         WorldFeed {
             strategy,
+            now: Wire::get(r),
             color: palette::color(strategy),
             n_clients: Wire::get(r),
             traced: Wire::get(r),

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Uint8Array};
+use pollstream_engine::SimTime;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -82,6 +83,9 @@ fn apply(worker: &Shared, command: Command) {
         (Command::Reset { params, strategies }, driver @ None) => {
             let mut sim = Sim::new(&params, &strategies);
             sim.set_call_limits(WORKER_CALLS);
+            // Held at t = 0 until the page has heard from the workers of all its worlds, so that they
+            // start together (`app::host`).
+            sim.set_horizon(SimTime::ZERO);
             *driver = Some(Driver::new(sim, false, Speed::Times(1.0)));
         }
         // Nothing to command before the first reset, which the page always sends first.
