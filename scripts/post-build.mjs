@@ -123,16 +123,39 @@ const shortName = (i) => {
   for (i += 1; i > 0; i = Math.floor((i - 1) / A.length)) name = A[(i - 1) % A.length] + name;
   return name;
 };
-function minifyImports(wasmFile, jsFile) {
+// Rewrites section `id` of `wasmFile` with `rename(wasm, body, end)`, which parses the section's body and
+// returns it rewritten (`out`, bytes) with the names it changed (`renames`, old → new); then renames each in
+// `jsFile` where `use(old)` (a global regex) finds it, exactly once, and writes both files. Nothing renamed
+// (a build already done): nothing written.
+function renameInSection(wasmFile, jsFile, id, what, rename, use) {
   const wasm = readFileSync(wasmFile);
   let js = readFileSync(jsFile, 'utf8');
   if (wasm.readUInt32LE(0) !== 0x6d736100) fail(`${wasmFile} is not WebAssembly`);
   let at = 8;
   while (at < wasm.length) {
-    const id = wasm[at];
     const [size, body] = leb(wasm, at + 1);
-    if (id !== 2) { at = body + size; continue; }
     const end = body + size;
+    if (wasm[at] !== id) { at = end; continue; }
+    const { out, renames } = rename(wasm, body, end);
+    if (renames.size === 0) return;
+    for (const [from, to] of renames) {
+      const found = use(from);
+      const hits = js.match(found)?.length ?? 0;
+      if (hits !== 1) fail(`${jsFile}: ${what} ${from} found ${hits} times, expected once`);
+      js = js.replace(found, to);
+    }
+    const section = Buffer.from(out);
+    const patched = Buffer.concat([wasm.subarray(0, at), Buffer.from([id, ...lebBytes(section.length)]), section, wasm.subarray(end)]);
+    writeFileSync(wasmFile, patched);
+    writeFileSync(jsFile, js);
+    console.log(`post-build: ${renames.size} ${what} names shortened: ${path.basename(wasmFile)} ${wasm.length} → ${patched.length} bytes`);
+    return;
+  }
+}
+
+// The import section (2), as above; each name is a key of the glue's import object (`__wbg_…_0123abcd:function`).
+function minifyImports(wasmFile, jsFile) {
+  renameInSection(wasmFile, jsFile, 2, 'import', (wasm, body, end) => {
     let [count, p] = leb(wasm, body);
     const out = [...lebBytes(count)];
     const renames = new Map();
@@ -166,34 +189,15 @@ function minifyImports(wasmFile, jsFile) {
       out.push(...wasm.subarray(descStart, p));
     }
     if (p !== end) fail(`${wasmFile}: import section not understood (ends at ${p}, not ${end})`);
-    if (renames.size === 0) return; // already done
-    for (const [from, to] of renames) {
-      // Each name is a key of the glue's import object, exactly once: `__wbg_…_0123abcd:function`.
-      const key = new RegExp(`(?<![\\w$])${from}(?=\\s*:)`, 'g');
-      const hits = js.match(key)?.length ?? 0;
-      if (hits !== 1) fail(`${jsFile}: import ${from} found ${hits} times, expected once`);
-      js = js.replace(key, to);
-    }
-    const section = Buffer.from(out);
-    const patched = Buffer.concat([wasm.subarray(0, at), Buffer.from([2, ...lebBytes(section.length)]), section, wasm.subarray(end)]);
-    writeFileSync(wasmFile, patched);
-    writeFileSync(jsFile, js);
-    console.log(`post-build: ${renames.size} import names shortened: ${path.basename(wasmFile)} ${wasm.length} → ${patched.length} bytes`);
-    return;
-  }
+    return { out, renames };
+  }, (from) => new RegExp(`(?<![\\w$])${from}(?=\\s*:)`, 'g'));
 }
-// The same for the exports whose names carry a Rust symbol hash (wasm-bindgen's closure shims,
-// `wasm_bindgen__convert__closures_____invoke__h5020…`): each is renamed in the wasm's export section
-// and in the one place the glue calls it (`x.wasm_bindgen__…(`), to `xa`, `xb`, … (about 200 bytes).
+
+// The export section (7): the exports whose names carry a Rust symbol hash (wasm-bindgen's closure shims,
+// `wasm_bindgen__convert__closures_____invoke__h5020…`) become `xa`, `xb`, …, in the wasm and in the one
+// place the glue calls each (`x.wasm_bindgen__…(`) (about 200 bytes).
 function minifyExports(wasmFile, jsFile) {
-  const wasm = readFileSync(wasmFile);
-  let js = readFileSync(jsFile, 'utf8');
-  let at = 8;
-  while (at < wasm.length) {
-    const id = wasm[at];
-    const [size, body] = leb(wasm, at + 1);
-    if (id !== 7) { at = body + size; continue; }
-    const end = body + size;
+  renameInSection(wasmFile, jsFile, 7, 'export', (wasm, body, end) => {
     let [count, p] = leb(wasm, body);
     const out = [...lebBytes(count)];
     const renames = new Map();
@@ -219,20 +223,8 @@ function minifyExports(wasmFile, jsFile) {
       const b = Buffer.from(newName, 'utf8');
       out.push(...lebBytes(b.length), ...b, ...desc);
     }
-    if (renames.size === 0) return; // already done
-    for (const [from, to] of renames) {
-      const use = new RegExp(`(?<=\\.)${from}(?![\\w$])`, 'g');
-      const hits = js.match(use)?.length ?? 0;
-      if (hits !== 1) fail(`${jsFile}: export ${from} used ${hits} times, expected once`);
-      js = js.replace(use, to);
-    }
-    const section = Buffer.from(out);
-    const patched = Buffer.concat([wasm.subarray(0, at), Buffer.from([7, ...lebBytes(section.length)]), section, wasm.subarray(end)]);
-    writeFileSync(wasmFile, patched);
-    writeFileSync(jsFile, js);
-    console.log(`post-build: ${renames.size} export names shortened: ${path.basename(wasmFile)} ${wasm.length} → ${patched.length} bytes`);
-    return;
-  }
+    return { out, renames };
+  }, (from) => new RegExp(`(?<=\\.)${from}(?![\\w$])`, 'g'));
 }
 if (release0) {
   for (const name of readdirSync(dir).filter((n) => n.endsWith('_bg.wasm'))) {
