@@ -235,6 +235,35 @@ impl Streams {
         });
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // for the native-only loops
+    /// Calls `each(created)` for every message of `client` created in `[from, mid)`, in creation
+    /// order, and returns whether it has one in `[mid, to)`: a response's messages and a look at what
+    /// waits when the next request arrives, from one set of draws.
+    #[inline]
+    pub fn for_each_and_any_after(
+        &self,
+        client: u32,
+        from: u64,
+        mid: u64,
+        to: u64,
+        mut each: impl FnMut(u64),
+    ) -> bool {
+        let mut any_after = false;
+        self.visit(client, from, to, |r, lo, hi, epoch_start, key| {
+            epoch_draws(r, key, |offset| {
+                let t = epoch_start + offset;
+                if lo <= t && t < hi {
+                    if t < mid {
+                        each(t);
+                    } else {
+                        any_after = true;
+                    }
+                }
+            });
+        });
+        any_after
+    }
+
     /// How many messages `client` has created in `[from, to)`.
     #[inline]
     pub fn count(&self, client: u32, from: u64, to: u64) -> u64 {

@@ -364,6 +364,12 @@ enum Source {
     Delivery,
     HoldTimeout,
     Heartbeat,
+    /// The finish of a long-poll request answered when it started.
+    #[cfg(not(target_arch = "wasm32"))]
+    AnsweredFinish,
+    /// The response of a long-poll request answered when it started, reaching its client.
+    #[cfg(not(target_arch = "wasm32"))]
+    AnsweredDelivery,
 }
 
 /// The consistency of a world's books, for tests: what the counters say against what the queues hold.
@@ -478,6 +484,16 @@ pub struct World {
     deliveries: TimeQueue<Delivery>,
     holds: HoldTimers,
     heartbeats: TimeQueue<Timer>,
+    /// Long-poll requests answered when they started (`world/long_polling.rs`): the finishes of their
+    /// jobs, and their responses on the way back, which still take their places among the events.
+    #[cfg(not(target_arch = "wasm32"))]
+    answered_finishes: TimeQueue<ClientRef>,
+    #[cfg(not(target_arch = "wasm32"))]
+    answered_deliveries: TimeQueue<ClientRef>,
+    /// A long-poll request whose response reaches its client before this instant may be answered when
+    /// it starts (0: none may); see `world/long_polling.rs`.
+    #[cfg(not(target_arch = "wasm32"))]
+    answer_early_before: u64,
 
     log: BroadcastLog,
     /// A streamer's backlog while it is queued for pushes, kept to reuse its buffer.
@@ -554,6 +570,12 @@ impl World {
             deliveries: TimeQueue::default(),
             holds: HoldTimers::default(),
             heartbeats: TimeQueue::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            answered_finishes: TimeQueue::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            answered_deliveries: TimeQueue::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            answer_early_before: 0,
             log: BroadcastLog::default(),
             backlog: Vec::new(),
             down_until: 0,
@@ -827,10 +849,20 @@ impl World {
             + self.deliveries.heap_bytes()
             + self.holds.heap_bytes()
             + self.heartbeats.heap_bytes()
+            + self.answered_heap_bytes()
             + self.window.heap_bytes()
             + self.streams.heap_bytes()
             + self.log.heap_bytes()
             + self.seconds.capacity() * std::mem::size_of::<SecondStats>()
+    }
+
+    /// Heap bytes of the queues of long-poll requests answered early (which the browser build has not).
+    fn answered_heap_bytes(&self) -> usize {
+        #[cfg(not(target_arch = "wasm32"))]
+        let bytes = self.answered_finishes.heap_bytes() + self.answered_deliveries.heap_bytes();
+        #[cfg(target_arch = "wasm32")]
+        let bytes = 0;
+        bytes
     }
 
     /// Records the flights of `n` clients spread evenly over the world (0 turns tracing off), for an
@@ -960,7 +992,10 @@ impl World {
     }
 
     fn busy_workers(&self) -> u64 {
-        (self.in_service_requests.len() + self.in_service_pushes.len()) as u64
+        let busy = self.in_service_requests.len() + self.in_service_pushes.len();
+        #[cfg(not(target_arch = "wasm32"))]
+        let busy = busy + self.answered_finishes.len();
+        busy as u64
     }
 
     fn messages_pending(&self) -> u64 {
@@ -1124,6 +1159,10 @@ impl World {
                     self.on_heartbeat(e.payload);
                 }
             }
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::AnsweredFinish => self.on_answered_finish(),
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::AnsweredDelivery => self.on_answered_delivery(),
         }
     }
 
@@ -1631,6 +1670,10 @@ impl World {
         match job.work {
             Work::Request => {
                 let finish = self.now + self.params.service.as_micros();
+                #[cfg(not(target_arch = "wasm32"))]
+                if self.answer_early(job.client, finish, seq) {
+                    return;
+                }
                 self.in_service_requests.push(finish, seq, job);
             }
             _ => {
