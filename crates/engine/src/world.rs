@@ -54,11 +54,12 @@ use crate::streams::{BuildStep, Streams, Window};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
-// Long polling's and streaming's loops of their own are left out of the browser build, where the
-// general loop runs those worlds with the same output: they are 0.5 and 3.6 kB of gzipped wasm, and the
-// page has a size budget (README, "Size"), which a worker per world needs more. Natively (the runner,
-// `make bench`) they run.
+// Streaming's loops of their own are left out of the browser build, where the general loop runs a
+// streaming world with the same output: they are 3.6 kB of gzipped wasm, and the page has a size
+// budget (README, "Size"). Natively (the runner, `make bench`) they run. Long polling's loop runs in
+// both, without its early answers in the browser (`world/answer_early.rs`).
 #[cfg(not(target_arch = "wasm32"))]
+mod answer_early;
 mod long_polling;
 mod polling;
 #[cfg(not(target_arch = "wasm32"))]
@@ -631,7 +632,6 @@ impl World {
         if self.advances_in_slices() {
             return self.advance_polling(until, max_events);
         }
-        #[cfg(not(target_arch = "wasm32"))]
         if self.strategy == Strategy::LongPolling && !self.long_polling_by_events {
             return self.advance_long_polling(until, max_events);
         }
