@@ -1093,24 +1093,24 @@ impl World {
         } else {
             NO_EVENT
         };
-        let candidates = [
-            (pack(self.next_message), Source::Message),
-            (self.sends.peek_packed(), Source::Send),
-            (self.arrivals.peek_packed(), Source::Arrival),
-            (
-                self.in_service_requests.peek_packed(),
-                Source::FinishRequest,
-            ),
-            (self.in_service_pushes.peek_packed(), Source::FinishPush),
-            (self.deliveries.peek_packed(), Source::Delivery),
-            (pack(hold), Source::HoldTimeout),
-            (self.heartbeats.peek_packed(), Source::Heartbeat),
-        ];
-        for candidate in candidates {
-            if candidate.0 < best.0 {
-                best = candidate;
+        // One comparison after another, not a loop over an array of candidates (see
+        // `next_long_polling_event`).
+        let mut consider = |key: u128, source: Source| {
+            if key < best.0 {
+                best = (key, source);
             }
-        }
+        };
+        consider(pack(self.next_message), Source::Message);
+        consider(self.sends.peek_packed(), Source::Send);
+        consider(self.arrivals.peek_packed(), Source::Arrival);
+        consider(
+            self.in_service_requests.peek_packed(),
+            Source::FinishRequest,
+        );
+        consider(self.in_service_pushes.peek_packed(), Source::FinishPush);
+        consider(self.deliveries.peek_packed(), Source::Delivery);
+        consider(pack(hold), Source::HoldTimeout);
+        consider(self.heartbeats.peek_packed(), Source::Heartbeat);
         (unpack(best.0), best.1)
     }
 
