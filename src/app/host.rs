@@ -175,6 +175,7 @@ fn apply_locally(driver: &mut Driver, command: Command) {
         Command::Strategies(strategies) => driver.sim.set_strategies(&strategies),
         Command::Restart => driver.sim.restart_server(),
         Command::Step => driver.sim.step(),
+        Command::StepTo(t) => driver.sim.step_to(t),
         Command::Horizon(t) => driver.sim.set_horizon(t),
     }
 }
@@ -192,14 +193,16 @@ mod remote {
     //! together; from then on each runs on wall-clock time, and the page holds every worker at a
     //! horizon ahead of the world furthest behind ([`Command::Horizon`]: a quarter of a wall-clock
     //! second of simulated time, so that a page busy for that long stalls nothing; ten simulated
-    //! seconds as fast as it goes; none while paused, when the worlds move only by steps). A world
+    //! seconds as fast as it goes; none while paused, when the worlds move only by steps, all to
+    //! the same instant: [`Command::StepTo`]). A world
     //! that cannot keep up therefore holds the others back, and the speed shown is the slowest's.
     //! The page sends each command to every worker at once, and a change lands in each world at the
     //! first instant its worker reaches after it: the worlds are usually within a tick or two of
     //! one another (16–32 ms of simulated time at 1×), at most a horizon's lead apart. The animated
     //! view draws each world at its own instant, and the panels get a snapshot of all worlds once
     //! each worker has sent a new one (about every
-    //! [`PUBLISH_EVERY_MS`](crate::app::sim::PUBLISH_EVERY_MS) while its time moves).
+    //! [`PUBLISH_EVERY_MS`](crate::app::sim::PUBLISH_EVERY_MS) while its time moves), or, while
+    //! paused, as soon as any has (only the worlds that move send one then).
 
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -213,6 +216,7 @@ mod remote {
     use super::Wanted;
     use crate::animation::AnimationFeed;
     use crate::app::perf::{self, Span};
+    use crate::app::sim::Sim;
     use crate::app::snapshot::Snapshot;
     use crate::app::state::Speed;
     use crate::worker::wire::{decode, encode};
@@ -253,6 +257,10 @@ mod remote {
         /// A world was switched off: the animated view is to lose it even if no worker sends anything.
         dropped: bool,
         seq: u64,
+        /// The instant of the world furthest behind, as the workers last said.
+        now: SimTime,
+        /// Where the step under way ends, while paused.
+        step_to: Option<SimTime>,
     }
 
     impl Remote {
@@ -264,6 +272,8 @@ mod remote {
                 horizon: SimTime::ZERO,
                 dropped: false,
                 seq: 0,
+                now: SimTime::ZERO,
+                step_to: None,
             })
         }
 
@@ -292,6 +302,18 @@ mod remote {
                 Command::Reset { .. } | Command::Strategies(_) => {
                     self.shards = start_shards(wanted).unwrap_or_default();
                     self.horizon = SimTime::ZERO;
+                    (self.now, self.step_to) = (SimTime::ZERO, None);
+                }
+                // One end for every world's step: that of the second of the world furthest behind (a
+                // further second if a step is under way). Each world stepping to the end of its own
+                // second would leave two worlds a tick apart across a second's end a second apart.
+                Command::Step => {
+                    let from = self.step_to.map_or(self.now, |to| to.max(self.now));
+                    let to = Sim::end_of_second(from);
+                    self.step_to = Some(to);
+                    self.shards
+                        .iter()
+                        .for_each(|s| s.send(&Command::StepTo(to)));
                 }
                 _ => self.shards.iter().for_each(|s| s.send(command)),
             }
@@ -306,6 +328,10 @@ mod remote {
             speed: Speed,
             feed: &mut AnimationFeed,
         ) -> Option<Snapshot> {
+            if playing {
+                // Playing ends a step (as in `Sim::frame`).
+                self.step_to = None;
+            }
             let (mut all_fresh, mut moved) = (true, std::mem::take(&mut self.dropped));
             for shard in &mut self.shards {
                 let mut inbox = shard.inbox.borrow_mut();
@@ -330,7 +356,10 @@ mod remote {
                     feed.latency = frame.feed.latency;
                     feed.worlds.extend(frame.feed.worlds);
                 }
-                // Paused, the worlds only move by steps, each to the end of its own second.
+                if feed.now != SimTime::NEVER {
+                    self.now = feed.now;
+                }
+                // Paused, the worlds only move by steps, all to the same instant.
                 let horizon = match speed {
                     _ if !playing => SimTime::NEVER,
                     Speed::Times(x) => feed.now + SimDuration::from_secs_f64(x / 4.0),
@@ -343,7 +372,11 @@ mod remote {
                         .for_each(|s| s.send(&Command::Horizon(horizon)));
                 }
             }
-            if !all_fresh {
+            // Playing, every world publishes a few times a second, and the panels change once all
+            // have. Paused, only a world that moved does (one still finishing its stretch, or
+            // stepping): its news cannot wait for the others'.
+            let any_fresh = self.shards.iter().any(|s| s.fresh);
+            if !(all_fresh || (!playing && any_fresh)) {
                 return None;
             }
             self.seq += 1;

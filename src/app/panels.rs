@@ -122,8 +122,11 @@ pub fn SummaryTable(props: &BusProps) -> Html {
     let ids = use_ids();
     let header = snapshot.worlds.iter().map(|w| {
         // A computed class, as the DOM property: see the note on the class of `App`.
+        // The whole seconds the world has completed, for the end-to-end test: worlds in workers of
+        // their own run a little apart, and a step while paused ends them all at one instant.
+        let seconds = w.seconds.last().map_or(0, |s| s.second + 1);
         html! {
-            <th scope="col" ~className={format!("s-{}", w.strategy.name())}>
+            <th scope="col" ~className={format!("s-{}", w.strategy.name())} data-seconds={seconds.to_string()}>
                 <span class="swatch" aria-hidden="true"></span>{ w.strategy.label() }
             </th>
         }

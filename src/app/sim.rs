@@ -255,8 +255,19 @@ impl Sim {
     /// way), even while paused.
     pub fn step(&mut self) {
         let from = self.step_to.unwrap_or(self.target).max(self.now());
-        let second = from.as_micros() / 1_000_000;
-        self.step_to = Some(SimTime::from_secs(second + 1));
+        self.step_to = Some(Sim::end_of_second(from));
+    }
+
+    /// Asks to advance to `to`, even while paused; worlds already there or beyond stay where they are.
+    /// Where each world runs in a worker of its own, the page sends every worker the same instant, so
+    /// that a step ends them all together ([`crate::app::host`]).
+    pub fn step_to(&mut self, to: SimTime) {
+        self.step_to = Some(self.step_to.map_or(to, |pending| pending.max(to)));
+    }
+
+    /// The end of the simulated second that `t` lies in: where a step from `t` ends.
+    pub fn end_of_second(t: SimTime) -> SimTime {
+        SimTime::from_secs(t.as_micros() / 1_000_000 + 1)
     }
 
     /// The strategies with a world, in order.
@@ -569,7 +580,13 @@ impl Driver {
         }
         let changed = self.sim.take_changed() || self.dirty || report.step_done;
         let time_passed = self.last_published_now != Some(self.sim.now());
-        if changed || (time_passed && now_ms - self.last_publish_ms >= PUBLISH_EVERY_MS) {
+        // Paused, the worlds still finish the stretch they were advancing over (up to a second as fast
+        // as it goes); where they come to rest is published at once, or the panels would show an
+        // earlier instant until something else changed.
+        let came_to_rest = !self.playing && !self.sim.has_work();
+        if changed
+            || (time_passed && (came_to_rest || now_ms - self.last_publish_ms >= PUBLISH_EVERY_MS))
+        {
             self.dirty = false;
             self.last_publish_ms = now_ms;
             self.last_published_now = Some(self.sim.now());
@@ -746,6 +763,40 @@ mod tests {
     }
 
     #[test]
+    fn a_step_to_an_instant_moves_only_worlds_behind_it() {
+        // As in a worker whose world is a tick ahead of another's across a second's end: the page
+        // sends both the end of the slower one's second.
+        let mut sim = Sim::new(&Params::default(), &[Strategy::Polling]);
+        let mut clock = fake_clock();
+        for wall_ms in [100.0; 10].into_iter().chain([10.0]) {
+            sim.frame(Pace::Times(1.0), wall_ms, 8.0, &mut clock);
+        }
+        sim.frame(Pace::Paused, 0.0, 8.0, &mut clock);
+        let ahead = sim.now();
+        assert_eq!(ahead, SimTime::from_micros(1_010_000));
+        sim.step_to(SimTime::from_secs(1));
+        let report = sim.frame(Pace::Paused, 0.0, 8.0, &mut clock);
+        assert!(
+            report.step_done,
+            "a step to an instant passed already is done at once"
+        );
+        assert_eq!(
+            sim.now(),
+            ahead,
+            "a world beyond the step's end stays where it is"
+        );
+        sim.step_to(Sim::end_of_second(SimTime::from_secs(1)));
+        for _ in 0..3 {
+            sim.frame(Pace::Paused, 0.0, 8.0, &mut clock);
+        }
+        assert_eq!(sim.now(), SimTime::from_secs(2));
+        assert_eq!(
+            Sim::end_of_second(SimTime::from_micros(1_999_999)),
+            SimTime::from_secs(2)
+        );
+    }
+
+    #[test]
     fn the_fastest_pace_stops_when_the_budget_is_spent() {
         let mut sim = Sim::new(&Params::default(), &Strategy::ALL);
         let mut t = 0.0;
@@ -884,6 +935,34 @@ mod tests {
         assert!(driver.last_events() > 0 || frames > 1);
         driver.set_pace(true, Speed::Times(1.0));
         assert!(!driver.idle(), "playing");
+    }
+
+    #[test]
+    fn a_paused_driver_publishes_where_the_worlds_came_to_rest() {
+        let mut driver = Driver::new(
+            Sim::new(&Params::default(), &Strategy::ALL),
+            true,
+            Speed::Max,
+        );
+        let mut clock = fake_clock();
+        // Budgets too small to finish a stretch of a second in one tick.
+        driver.tick(0.0, 0.02, &mut clock);
+        driver.tick(16.0, 0.02, &mut clock);
+        driver.set_pace(false, Speed::Max);
+        let mut last = None;
+        let mut frames = 0;
+        while !driver.idle() {
+            last = driver.tick(32.0 + frames as f64, 0.02, &mut clock).or(last);
+            frames += 1;
+            assert!(frames < 10_000, "the worlds come to rest");
+        }
+        let now = driver.sim.now();
+        assert!(now > SimTime::ZERO);
+        assert_eq!(
+            last.map(|s| s.now),
+            Some(now),
+            "the last snapshot is where they rest"
+        );
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub enum Command {
     Restart,
     /// Advance to the end of the current simulated second, even while paused.
     Step,
+    /// Advance to this instant, even while paused (worlds there already stay): a step, with the
+    /// instant the page chose for every world.
+    StepTo(SimTime),
     /// Go no further than this instant until told otherwise: the page's hold on a worker that runs one
     /// world of several, so that the worlds stay side by side (see `app::host`).
     Horizon(SimTime),
@@ -110,6 +113,10 @@ impl Wire for Command {
                 6u8.put(w);
                 t.put(w);
             }
+            Command::StepTo(t) => {
+                7u8.put(w);
+                t.put(w);
+            }
         }
     }
     fn get(r: &mut Reader) -> Self {
@@ -127,6 +134,7 @@ impl Wire for Command {
             4 => Command::Restart,
             5 => Command::Step,
             6 => Command::Horizon(Wire::get(r)),
+            7 => Command::StepTo(Wire::get(r)),
             _ => {
                 r.fail();
                 Command::Step
@@ -238,11 +246,12 @@ mod tests {
             Command::Restart,
             Command::Step,
             Command::Horizon(SimTime::from_secs(7)),
+            Command::StepTo(SimTime::from_secs(3)),
         ];
         for command in commands {
             assert_eq!(decode::<Command>(&encode(&command)), Some(command));
         }
-        assert_eq!(decode::<Command>(&encode(&7u8)), None);
+        assert_eq!(decode::<Command>(&encode(&8u8)), None);
     }
 
     #[test]

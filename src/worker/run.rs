@@ -95,6 +95,7 @@ fn apply(worker: &Shared, command: Command) {
         (Command::Strategies(strategies), Some(driver)) => driver.sim.set_strategies(&strategies),
         (Command::Restart, Some(driver)) => driver.sim.restart_server(),
         (Command::Step, Some(driver)) => driver.sim.step(),
+        (Command::StepTo(t), Some(driver)) => driver.sim.step_to(t),
         (Command::Horizon(t), Some(driver)) => driver.sim.set_horizon(t),
     }
     if !w.scheduled {

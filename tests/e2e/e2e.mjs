@@ -734,6 +734,48 @@ async function main() {
       `on → ${p2.clock}, ${shown(p2).length} worlds (${workers2} workers; ${await exec('return window.__workers.length')} started in all)`;
   });
 
+  // 5d. Steps while paused (issue #10). Worlds in workers of their own run apart: a tick or two at 1×, up
+  // to the page's ten-second lead as fast as it goes, where the cheaper worlds run ahead. Each used to
+  // step to the end of its own second, so they stayed apart step after step. Now every step ends at one
+  // instant, the end of the current second of the world furthest behind: a world already past it stays
+  // where it is, and steps bring the worlds together. Its own page: 300,000 clients as fast as it goes.
+  await check('5d. steps while paused end every world at one instant, and bring worlds apart together', async () => {
+    const worlds = () => exec(`return [...document.querySelectorAll('th[data-seconds]')].map((th) => Number(th.dataset.seconds))`);
+    await go(new URL('?clients=300000&speed=max', BASE).href);
+    await waitForApp();
+    await sleep(2500);
+    await setPlaying(false);
+    // Paused, each worker publishes its world's last instant once: wait until the numbers hold still.
+    let before = await worlds();
+    await waitFor('the paused worlds to hold still', async () => {
+      await sleep(300);
+      const now = await worlds();
+      const still = now.join() === before.join();
+      before = now;
+      return still;
+    }, 5_000);
+    assert(before.length === 3, `${before.length} worlds in the table, expected 3`);
+    const lowest = Math.min(...before);
+    const highest = Math.max(...before);
+    // After k steps a world shows the seconds it had or lowest + k, whichever is more (completed
+    // seconds; a step to the end of each world's own second would give before + k).
+    const seen = [];
+    for (let k = 1; k <= highest - lowest + 1; k++) {
+      await click('#step');
+      const expected = before.map((s) => Math.max(s, lowest + k));
+      const w = await waitFor(`the worlds at ${expected.join(', ')} completed seconds after ${k} step(s)`, async () => {
+        const w = await worlds();
+        return w.join() === expected.join() && w;
+      }, 10_000).catch(async () => { throw new Error(`paused at ${before.join(', ')} completed seconds, after ${k} step(s) the worlds show ${(await worlds()).join(', ')}, expected ${expected.join(', ')}`); });
+      seen.push(w.join('/'));
+    }
+    const together = highest + 1;
+    const p = await readPage();
+    // The clock shows three significant digits ("t = 1.92 min").
+    assert(Math.abs(p.t - together * 1e6) <= together * 1e6 * 0.005 + 1e5, `the clock reads ${p.clock} after the steps, expected ${together} s`);
+    return `paused at ${before.join(', ')} completed seconds; steps: ${seen.join(' → ')}; clock ${p.clock}`;
+  });
+
   await check('1b. the console stayed clean through the whole run', async () => {
     const errors = await consoleErrors();
     assert(errors.length === 0, `${errors.length} console error(s):\n${errors.slice(0, 10).join('\n')}`);
