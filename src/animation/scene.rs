@@ -830,8 +830,8 @@ mod tests {
         );
         world.strategy = Strategy::Streaming;
         world.open_connections = 1_000;
-        assert_eq!(server_text(&world, Room::Narrow), "1000 open");
-        assert!(server_text(&world, Room::Wide).ends_with("queue 34 · 1000 open"));
+        assert_eq!(server_text(&world, Room::Narrow), "1,000 open");
+        assert!(server_text(&world, Room::Wide).ends_with("queue 34 · 1,000 open"));
         world.server_down = true;
         assert_eq!(server_text(&world, Room::Narrow), "server down");
     }

@@ -716,9 +716,9 @@ mod tests {
             .iter()
             .flat_map(|d| points_of(d))
             .all(|p| (p.1 - y_of(4000.0)).abs() <= 1.0));
-        // Human tick labels: 0, 1 k … 4 k requests/s, and m:ss on the time axis.
+        // Human tick labels: 0, 1,000 … 4,000 requests/s, and m:ss on the time axis.
         let labels = texts(&svg);
-        for label in ["0", "1000", "4000", "2:00", "2:30", "3:00"] {
+        for label in ["0", "1,000", "4,000", "2:00", "2:30", "3:00"] {
             assert!(labels.iter().any(|t| t == label), "{label} in {labels:?}");
         }
     }

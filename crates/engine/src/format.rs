@@ -69,15 +69,26 @@ pub fn thousands(value: u64) -> String {
     out
 }
 
-/// A count in compact units: `950`, `12.5 k`, `3.2 M`, `1.1 G`.
+/// A count in compact units: `950`, `7,500`, `12.5 k`, `3.2 M`, `1.1 G`.
+///
+/// ```
+/// use pollstream_engine::format::compact;
+/// assert_eq!(compact(7_500.0), "7,500");
+/// assert_eq!(compact(12_500.0), "12.5 k");
+/// ```
 pub fn compact(value: f64) -> String {
     let abs = value.abs();
     let (scaled, suffix) = if abs >= 1e9 {
         (value / 1e9, " G")
     } else if abs >= 1e6 {
         (value / 1e6, " M")
-    } else if abs >= 1e4 {
+    } else if abs >= 9_999.5 {
         (value / 1e3, " k")
+    } else if abs >= 999.5 {
+        // Four digits, whole (three significant digits need no decimals here): grouped like every
+        // other count on the page, so that an axis reads 2,500 · 5,000 · 7,500 · 10 k.
+        let sign = if value < 0.0 { "-" } else { "" };
+        return format!("{sign}{}", thousands(abs.round() as u64));
     } else {
         (value, "")
     };
@@ -158,6 +169,10 @@ mod tests {
     #[test]
     fn compact_counts() {
         assert_eq!(compact(950.0), "950");
+        assert_eq!(compact(999.6), "1,000");
+        assert_eq!(compact(2_500.0), "2,500");
+        assert_eq!(compact(-7_432.4), "-7,432");
+        assert_eq!(compact(9_999.6), "10 k");
         assert_eq!(compact(12_500.0), "12.5 k");
         assert_eq!(compact(3_200_000.0), "3.2 M");
     }
