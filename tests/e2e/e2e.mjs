@@ -1081,6 +1081,36 @@ async function issue4Checks() {
     assert(names.unnamed.length === 0, `${names.unnamed.length} without a name: ${names.unnamed.join(', ')}`);
     return `${names.exposed} controls named, ${names.selects} of them drop-downs`;
   });
+
+  // 4i. On a phone the sliders stand two a row, about 150 px each: the longest values ("10,000,000
+  // clients", "10 min") must wrap inside their slider, not push it into its neighbour.
+  await check('4i. at 360 and 390 px wide, with the longest values, no slider runs into its neighbour', async () => {
+    const seen = [];
+    for (const width of [360, 390]) {
+      await cdp('Emulation.setDeviceMetricsOverride', { width, height: 800, deviceScaleFactor: 1, mobile: true });
+      await go(new URL('?clients=10000000&interval=10min&latency=2s', base).href);
+      await waitForApp();
+      await waitFor(`the layout viewport to be ${width} px wide`, () => exec('return window.innerWidth === arguments[0]', [width]), 10_000);
+      const boxes = await exec(`return [...document.querySelectorAll('.sliders .slider')].map((s) => {
+        const r = s.getBoundingClientRect();
+        const parts = [...s.children].map((c) => c.getBoundingClientRect());
+        // 4 px of slack: a range input's default 2 px margins put its box 2 px past the slider's edge.
+        return { left: r.left, right: r.right, top: r.top, inside: parts.every((p) => p.left >= r.left - 4 && p.right <= r.right + 4),
+          name: s.querySelector('label')?.textContent, value: s.querySelector('output')?.textContent };
+      });`);
+      const bad = [];
+      for (const b of boxes) {
+        if (!b.inside) bad.push(`${b.name} (${b.value}) sticks out of its slider`);
+        for (const o of boxes) {
+          if (o !== b && Math.abs(o.top - b.top) < 2 && o.left > b.left && b.right > o.left + 1) bad.push(`${b.name} runs into ${o.name}`);
+        }
+      }
+      assert(bad.length === 0, `at ${width} px: ${bad.join('; ')}`);
+      seen.push(`${width} px: ${boxes.length} sliders`);
+    }
+    await cdp('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+    return seen.join(', ');
+  });
 }
 
 // Watches for the first non-blank chart canvas on pages opened with #e2e-first-chart (check 4g's fallback).
