@@ -185,7 +185,7 @@ fn apply_locally(driver: &mut Driver, command: Command) {
 mod remote {
     //! One worker per world. A worker's core is what bounds how many clients keep 1× real time: with
     //! one worker for all three worlds that was about 2.2 million clients in Chromium, with a worker
-    //! per world about 5 million (README, "In Chromium"), and each world alone runs to 7 million
+    //! per world about 6 million (README, "In Chromium"), and each world alone runs to 8.5 million
     //! or more.
     //!
     //! Worlds in different workers no longer advance in lockstep; the page keeps them together
