@@ -332,7 +332,8 @@ mod remote {
                 // Playing ends a step (as in `Sim::frame`).
                 self.step_to = None;
             }
-            let (mut all_fresh, mut moved) = (true, std::mem::take(&mut self.dropped));
+            let (mut all_fresh, mut any_fresh) = (true, false);
+            let mut moved = std::mem::take(&mut self.dropped);
             for shard in &mut self.shards {
                 let mut inbox = shard.inbox.borrow_mut();
                 if let Some(latest) = inbox.feed.take() {
@@ -345,6 +346,7 @@ mod remote {
                 perf::add(Span::Engine, std::mem::take(&mut inbox.engine_ms));
                 perf::events(std::mem::take(&mut inbox.events));
                 all_fresh &= shard.fresh;
+                any_fresh |= shard.fresh;
             }
             // Until every new worker has reported, the animated view keeps the last picture, and
             // the workers stay at t = 0, so that the worlds start together.
@@ -375,7 +377,6 @@ mod remote {
             // Playing, every world publishes a few times a second, and the panels change once all
             // have. Paused, only a world that moved does (one still finishing its stretch, or
             // stepping): its news cannot wait for the others'.
-            let any_fresh = self.shards.iter().any(|s| s.fresh);
             if !(all_fresh || (!playing && any_fresh)) {
                 return None;
             }
